@@ -1,0 +1,88 @@
+// Command loupe-cli is Loupe's headless front end. It must build and run
+// without X or OpenGL: it never imports Fyne.
+//
+// Exit codes are a public contract: 0 ok, 1 verification failed or tampering
+// found, 2 bad usage or unreadable input (with a one-line reason on stderr).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Version is Loupe's version, recorded with every parser run and report.
+const Version = "0.1.0"
+
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+// env is what a command needs from the process, so tests can run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env, args []string) int
+}
+
+// commands is the explicit command table. Each file adds its commands here.
+func commands() map[string]command {
+	return map[string]command{
+		"version": {"print the version", func(_ context.Context, e env, _ []string) int {
+			fmt.Fprintln(e.stdout, "loupe-cli", Version)
+			return exitOK
+		}},
+		"image": {"evidence containers: info, verify, cat", runImage},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, e env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stderr, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "loupe-cli: unknown command %q (try loupe-cli help)\n", args[0])
+		return exitUsage
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: loupe-cli COMMAND [options]")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+}
+
+// fail prints a one-line reason and returns the exit code.
+func fail(e env, code int, format string, a ...any) int {
+	fmt.Fprintf(e.stderr, "loupe-cli: "+format+"\n", a...)
+	return code
+}

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/filetype"
+	"github.com/loupe-forensics/loupe/artefacts/notable"
+)
+
+// buildRegistry lists every parser examine runs, by constructor. There is
+// no init() registration: a parser runs only if it is named here. The order
+// is the order parsers are offered each file; findings are compared as sets,
+// so it does not change results. Add new parsers at the end of the list.
+func buildRegistry() (*artefacts.Registry, error) {
+	return artefacts.NewRegistry(
+		filetype.New(),
+		notable.New(),
+	)
+}

@@ -32,6 +32,9 @@ type EvidenceView struct {
 
 	win     fyne.Window
 	content fyne.CanvasObject
+	// verifying receives the result of the last verification started from
+	// the button; tests wait on it so their reads happen after the pass.
+	verifying <-chan error
 }
 
 // NewEvidenceView builds the view. Verification runs off the UI goroutine;
@@ -42,9 +45,12 @@ func NewEvidenceView(win fyne.Window, open viewmodel.Opener) *EvidenceView {
 
 	v.OpenButton = widget.NewButtonWithIcon("Open image…", theme.FolderOpenIcon(), v.chooseFile)
 	v.VerifyButton = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), func() {
-		if _, err := v.VM.StartVerify(context.Background()); err != nil {
+		done, err := v.VM.StartVerify(context.Background())
+		if err != nil {
 			dialog.ShowError(err, v.win)
+			return
 		}
+		v.verifying = done
 	})
 	v.CancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), v.VM.Cancel)
 	v.Progress = widget.NewProgressBar()

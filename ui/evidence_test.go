@@ -40,7 +40,10 @@ func TestEvidenceViewVerifyFlow(t *testing.T) {
 		t.Errorf("first detail row = %q", v.Details.Items[0].Text)
 	}
 	test.Tap(v.VerifyButton)
-	waitFor(t, func() bool { return strings.HasPrefix(v.Banner.Text, "VERIFIED") })
+	waitVerify(t, v)
+	if !strings.HasPrefix(v.Banner.Text, "VERIFIED") {
+		t.Errorf("banner = %q", v.Banner.Text)
+	}
 	if v.Progress.Value != 1 {
 		t.Errorf("progress = %v, want 1", v.Progress.Value)
 	}
@@ -57,9 +60,24 @@ func TestEvidenceViewMismatchIsUnmistakable(t *testing.T) {
 	_ = v.VM.Open(context.Background(), nil)
 	waitFor(t, func() bool { return !v.VerifyButton.Disabled() })
 	test.Tap(v.VerifyButton)
-	waitFor(t, func() bool { return strings.HasPrefix(v.Banner.Text, "HASH MISMATCH") })
+	waitVerify(t, v)
+	if !strings.HasPrefix(v.Banner.Text, "HASH MISMATCH") {
+		t.Errorf("banner = %q", v.Banner.Text)
+	}
 	if v.BannerBG.FillColor != bannerColour(viewmodel.BannerFail) {
 		t.Errorf("mismatch banner colour = %v", v.BannerBG.FillColor)
+	}
+}
+
+func waitVerify(t *testing.T, v *EvidenceView) {
+	t.Helper()
+	if v.verifying == nil {
+		t.Fatal("tapping Verify started nothing")
+	}
+	select {
+	case <-v.verifying:
+	case <-time.After(5 * time.Second):
+		t.Fatal("verification did not finish")
 	}
 }
 

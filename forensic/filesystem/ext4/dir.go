@@ -136,7 +136,14 @@ func (f *FS) parseEntries(b []byte, voff int64, dir *inode, ref *source.Ref, fn 
 		if nl > 0 && pos+8+nl <= pos+rl {
 			used = minRecLen(nl)
 		}
-		if ino != 0 {
+		if ino == 0 && nl > 0 {
+			// An unlinked name the kernel could not merge into a previous
+			// record (the first of its block) keeps its name but loses its
+			// inode; TSK lists these as deleted names of inode 0.
+			if name := string(b[pos+8 : pos+8+nl]); name != "." && name != ".." && validName(name) {
+				deleted = append(deleted, dirent{name: name, ftype: ft, deleted: true, off: voff + int64(pos)})
+			}
+		} else if ino != 0 {
 			if ino > f.ninodes {
 				f.warn(ref, f.volOff+voff+int64(pos), fmt.Errorf("ext4: directory inode %d: entry at image byte %d names inode %d of %d: %w",
 					dir.ino, f.volOff+voff+int64(pos), ino, f.ninodes, filesystem.ErrCorrupt))
@@ -163,7 +170,8 @@ func (f *FS) parseEntries(b []byte, voff int64, dir *inode, ref *source.Ref, fn 
 }
 
 // scanSlack looks for deleted entries in s, stepping four bytes at a time
-// past anything implausible. blockRest is the length from s's start to the
+// past anything implausible. Inode 0 is accepted, as TSK does: the name
+// survived even if its inode number did not. blockRest is the length from s's start to the
 // end of the block: a deleted record's own rec_len must still end inside it.
 func (f *FS) scanSlack(s []byte, blockRest int, voff int64, out []dirent) []dirent {
 	le := binary.LittleEndian
@@ -172,7 +180,7 @@ func (f *FS) scanSlack(s []byte, blockRest int, voff int64, out []dirent) []dire
 		rl := f.recLen(le.Uint16(s[p+4:]))
 		nl, ft := f.nameLen(s[p:])
 		mr := minRecLen(nl)
-		if ino == 0 || ino > f.ninodes || nl == 0 || nl > 255 || rl < mr || rl%4 != 0 || mr > len(s)-p || p+rl > blockRest {
+		if ino > f.ninodes || nl == 0 || nl > 255 || rl < mr || rl%4 != 0 || mr > len(s)-p || p+rl > blockRest {
 			p += 4
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -156,7 +157,11 @@ func mkfs(t testing.TB, tree string, sizeMB int, extra []string, debugfs ...stri
 	t.Helper()
 	need(t, "mke2fs", "debugfs")
 	img := filepath.Join(t.TempDir(), "ext4.img")
-	args := append([]string{"-q", "-F", "-t", "ext4", "-b", "4096"}, extra...)
+	args := []string{"-q", "-F", "-b", "4096"}
+	if !slices.Contains(extra, "-t") {
+		args = append(args, "-t", "ext4")
+	}
+	args = append(args, extra...)
 	args = append(args, "-d", tree, img, fmt.Sprintf("%dM", sizeMB))
 	run(t, "mke2fs", args...)
 	if len(debugfs) > 0 {

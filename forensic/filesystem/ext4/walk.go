@@ -38,8 +38,9 @@ type queued struct {
 
 type delName struct {
 	dirent
-	dir  uint32
-	path string
+	dir      uint32
+	path     string
+	overflow bool // marks where names were dropped
 }
 
 // walker carries one walk's state. Memory is bounded by the directory queue
@@ -129,12 +130,14 @@ func (w *walker) drain() error {
 				if len(w.deleted) >= maxDeletedNames {
 					if len(w.deleted) == maxDeletedNames {
 						f.warn(dirRef, f.volOff+d.off, fmt.Errorf("ext4: more than %d deleted names, the rest are skipped: %w", maxDeletedNames, filesystem.ErrCorrupt))
-						w.deleted = append(w.deleted, delName{})
+						w.deleted = append(w.deleted, delName{overflow: true})
 					}
 					return nil
 				}
 				w.deleted = append(w.deleted, delName{dirent: d, dir: q.ino, path: path})
-				w.named.set(d.ino)
+				if d.ino != 0 {
+					w.named.set(d.ino)
+				}
 				return nil
 			}
 			w.named.set(d.ino)
@@ -161,11 +164,20 @@ func (w *walker) drain() error {
 // still says (the inode may since have been reused or wiped).
 func (w *walker) emitDeleted(d delName) error {
 	f := w.f
-	if d.ino == 0 { // the overflow marker
+	if d.overflow {
 		return nil
 	}
 	var in inode
 	var e *filesystem.Entry
+	if d.ino == 0 {
+		// Only the name is left: no inode, no times, no content.
+		in.ino, in.raw = 0, make([]byte, 128)
+		e = f.entry(&in, d.path, d.name, d.dir)
+		e.Type, e.Mode = direntType(d.ftype)
+		e.Deleted, e.Times = true, filesystem.Timestamps{}
+		e.UID, e.GID = nil, nil
+		return w.fn(e)
+	}
 	if err := f.inodeInto(d.ino, &in); err != nil {
 		f.warn(f.ref.Entry(d.path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 		return nil

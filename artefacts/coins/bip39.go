@@ -239,3 +239,63 @@ func appendRunHits(hits []MnemonicHit, tokens []string, from, to int) []Mnemonic
 	sort.Slice(hits, func(a, b int) bool { return hits[a].Start < hits[b].Start })
 	return hits
 }
+
+// FindMnemonicLines applies the context rule the sweep relies on: a seed
+// phrase written down by a person sits on a line of its own, possibly after
+// a short label ending in ':' ("seed: …"), as nothing but 12–24 wordlist
+// words separated by blanks. Prose almost never forms such a line, so this
+// removes the 1-in-16 chance hits that runs inside sentences would give.
+// offsets are byte offsets of each hit's first word in text.
+func FindMnemonicLines(text []byte) (hits []MnemonicHit, offsets []int) {
+	for start := 0; start < len(text); {
+		end := start
+		for end < len(text) && text[end] != '\n' {
+			end++
+		}
+		line := text[start:end]
+		if n := len(line); n >= 12*4 && n <= 24*9+64 {
+			off := 0
+			if i := indexByte(line, ':'); i >= 0 && i < 40 {
+				off = i + 1
+			}
+			var words [25]string
+			var wordOff [25]int
+			k, ok := 0, true
+			for i := off; i < len(line) && ok; {
+				for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+					i++
+				}
+				j := i
+				for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' {
+					j++
+				}
+				if j > i {
+					if k == len(words) {
+						ok = false
+						break
+					}
+					words[k], wordOff[k] = string(line[i:j]), i
+					k++
+				}
+				i = j
+			}
+			if ok && k >= 12 {
+				if m, valid := CheckMnemonic(words[:k]); valid {
+					hits = append(hits, MnemonicHit{Start: 0, Mnemonic: m})
+					offsets = append(offsets, start+wordOff[0])
+				}
+			}
+		}
+		start = end + 1
+	}
+	return hits, offsets
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}

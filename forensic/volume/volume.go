@@ -169,6 +169,10 @@ func Detect(ctx context.Context, r io.ReaderAt, size int64, sectorSize int, pare
 		if !d.fsAtZero(sector0) {
 			d.warn(0, fmt.Errorf("no partition table and no recognised file system at offset 0: %w", ErrCorrupt))
 		}
+		if size == 0 {
+			sys.Warnings = d.warnings
+			return sys, nil
+		}
 		// The whole image is the volume; its Ref is the image itself so that
 		// PartitionIndex reports 0 (no partition step) for whole-image file systems.
 		sys.Partitions = []Partition{{

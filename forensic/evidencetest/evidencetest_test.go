@@ -103,6 +103,16 @@ func TestManifestConsistency(t *testing.T) {
 				}
 				deleted[f.FS]++
 			}
+			// The generator's time model (testdata/gen/times.py): user
+			// entries have four distinct times, crtime < mtime < atime.
+			if !f.System && !f.Deleted && f.Path != "/" && !strings.HasPrefix(f.Path, "/lost+found") {
+				if !f.Crtime.Before(f.Mtime) || f.Atime.Before(f.Mtime) {
+					t.Errorf("%s: %s: crtime %v mtime %v atime %v out of order", name, f.Path, f.Crtime, f.Mtime, f.Atime)
+				}
+			}
+			if f.FS == "ext4" && f.Deleted && f.Dtime.IsZero() {
+				t.Errorf("%s: deleted inode %s has no dtime", name, f.Inode)
+			}
 			for _, s := range f.StreamDetails {
 				if s.Name == "Zone.Identifier" && len(s.SHA256) == 64 {
 					streams++

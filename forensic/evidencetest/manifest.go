@@ -123,11 +123,18 @@ type File struct {
 	StreamDetails []Stream `json:"stream_details,omitempty"`
 	UID           *int     `json:"uid,omitempty"` // ext4 only
 	GID           *int     `json:"gid,omitempty"`
-	// Times as fls -l prints them (NTFS: $STANDARD_INFORMATION), UTC.
+	// Times as istat prints them, sub-second part included, UTC (NTFS:
+	// $STANDARD_INFORMATION, with Ctime the MFT-modified time). The
+	// generator keeps mtime as the tree hooks set it and derives distinct
+	// crtime < mtime < atime (ext4 also ctime) per path (testdata/gen/times.py).
 	Mtime  time.Time `json:"mtime"`
 	Atime  time.Time `json:"atime"`
 	Ctime  time.Time `json:"ctime"`
 	Crtime time.Time `json:"crtime"`
+	// Dtime is ext4's deletion time (deleted inodes only).
+	Dtime time.Time `json:"dtime,omitzero"`
+	// FNTimes are the times of the NTFS entry's first $FILE_NAME attribute.
+	FNTimes *Times `json:"fn_times,omitempty"`
 	// SHA256 of icat's output; empty for directories and for content icat
 	// cannot return in full.
 	SHA256 string `json:"sha256,omitempty"`
@@ -136,6 +143,14 @@ type File struct {
 	// and, when the original is known, that it matches.
 	OriginalPath string `json:"original_path,omitempty"`
 	Recoverable  bool   `json:"recoverable,omitempty"`
+}
+
+// Times is a set of MAC-B times.
+type Times struct {
+	Mtime  time.Time `json:"mtime"`
+	Atime  time.Time `json:"atime"`
+	Ctime  time.Time `json:"ctime"`
+	Crtime time.Time `json:"crtime"`
 }
 
 // Stream is an NTFS named $DATA stream (or other named attribute fls lists).

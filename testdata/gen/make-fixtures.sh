@@ -40,7 +40,8 @@ umask 022
 
 here=$(cd "$(dirname "$0")" && pwd)
 testdata=$(cd "$here/.." && pwd)
-out=$testdata/evidence
+# FIXTURES_OUT redirects the outputs (used to check that two runs agree).
+out=${FIXTURES_OUT:-$testdata/evidence}
 
 export FIXTURE_DATE='2026-03-14 10:00:00'
 export FIXTURE_EPOCH=1773482400 # date -u -d "$FIXTURE_DATE UTC" +%s
@@ -55,10 +56,11 @@ need() { # need TOOL DEBIAN-PACKAGE
 need mkntfs ntfs-3g
 need ntfscp ntfs-3g
 need ntfs-3g ntfs-3g
-need ntfsinfo ntfs-3g
+need ntfsfix ntfs-3g
 need wimlib-imagex wimtools
 need mke2fs e2fsprogs
 need debugfs e2fsprogs
+need e2fsck e2fsprogs
 need sfdisk fdisk
 need ewfacquire ewf-tools
 need ewfinfo ewf-tools
@@ -75,7 +77,10 @@ need gzip gzip
 [ "$(id -u)" = 0 ] || die "must run as root (ntfs-3g FUSE mount is used to delete NTFS files)"
 [ -e /dev/fuse ] || die "/dev/fuse is missing (needed by ntfs-3g)"
 
-FT=(faketime "$FIXTURE_DATE")
+# -f passes the date to libfaketime as is: an absolute date without '@'
+# freezes the clock (the plain form would start it there and let it run,
+# leaving sub-second differences between runs).
+FT=(faketime -f "$FIXTURE_DATE")
 export E2FSPROGS_FAKE_TIME=$FIXTURE_EPOCH
 
 work=$(mktemp -d /tmp/loupe-fixtures.XXXXXX)
@@ -101,11 +106,15 @@ done
 # runs again before each file system is built.
 # A directory whose mtime is newer than the fixture date (it was just made)
 # takes the newest mtime of its children instead, as if it had last changed
-# when its newest file was written.
+# when its newest file was written; an empty one gets a day in the month
+# before the fixture date, derived from its path.
 normalise_times() {
 	python3 - "$FIXTURE_EPOCH" "$@" <<'PY'
-import os, sys
+import hashlib, os, sys
 epoch = int(sys.argv[1]) * 10**9
+def empty_dir_time(root, d):
+    h = hashlib.sha256(os.path.relpath(d, root).encode()).digest()
+    return epoch - (int.from_bytes(h[:8], "little") % (30 * 86400)) * 10**9
 for root in sys.argv[2:]:
     for d, dirs, files in os.walk(root, topdown=False):
         newest = 0
@@ -116,7 +125,7 @@ for root in sys.argv[2:]:
             os.utime(p, ns=(m, m), follow_symlinks=False)
             newest = max(newest, m)
         st = os.lstat(d)
-        m = st.st_mtime_ns if st.st_mtime_ns <= epoch else (newest or epoch)
+        m = st.st_mtime_ns if st.st_mtime_ns <= epoch else (newest or empty_dir_time(root, d))
         os.utime(d, ns=(m, m), follow_symlinks=False)
 PY
 }
@@ -149,6 +158,7 @@ build_ntfs() {
 	local i
 	for i in $(seq 1 100); do mountpoint -q "$mnt" && break; sleep 0.1; done
 	mountpoint -q "$mnt" || die "ntfs-3g mount of $img failed"
+	python3 "$here/times.py" ntfs "$tree" "$FIXTURE_EPOCH" "$mnt"
 	for f in "${NTFS_DELETE[@]}"; do rm -- "$mnt$f"; done
 	umount "$mnt"
 	wait "$pid"
@@ -156,6 +166,10 @@ build_ntfs() {
 	# libntfs-3g leaves zero timestamps in $MFT's own record when it grows
 	# the MFT; copy them from $MFTMirr's record (both copies of record 0).
 	python3 "$here/ntfs_fix_mft_times.py" "$img"
+	ntfsfix -n "$img" >"$work/ntfsfix.log" 2>&1 && grep -q 'processed successfully' "$work/ntfsfix.log" || {
+		cat "$work/ntfsfix.log" >&2
+		die "ntfsfix -n finds $img inconsistent"
+	}
 }
 
 # ------------------------------------------------------------------ ext4
@@ -167,24 +181,11 @@ build_ext4() {
 	truncate -s $((sectors * 512)) "$img"
 	normalise_times "$tree"
 	mke2fs -q -F -t ext4 -b 4096 -L "$label" -U "$uuid" -E "hash_seed=$uuid" -d "$tree" "$img"
-	# mke2fs -d copies the builder's uid/gid and its real ctime; give bob
-	# his files and make ctime/crtime follow mtime (a file written once).
-	python3 - "$tree" >"$work/ext4.cmds" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d, dirs, files in os.walk(root):
-    for n in [""] + sorted(dirs) + sorted(files):
-        p = os.path.join(d, n) if n else d
-        rel = "/" if p == root else "/" + os.path.relpath(p, root)
-        st = os.lstat(p)
-        q = '"' + rel + '"'
-        if rel.startswith("/home/bob"):
-            print(f"sif {q} uid 1000")
-            print(f"sif {q} gid 1000")
-        t = st.st_mtime_ns // 10**9
-        print(f"sif {q} ctime @{t}")
-        print(f"sif {q} crtime @{t}")
-PY
+	# mke2fs -d copies the builder's uid/gid, its real ctime and no
+	# nanoseconds: give bob his files and set all four times (times.py).
+	python3 "$here/times.py" ext4 "$tree" "$FIXTURE_EPOCH" >"$work/ext4.cmds"
+	(cd "$tree" && find home/bob -depth -print0 | sort -z) |
+		while IFS= read -r -d '' p; do printf 'sif "/%s" uid 1000\nsif "/%s" gid 1000\n' "$p" "$p"; done >>"$work/ext4.cmds"
 	for f in "${EXT4_DELETE[@]}"; do echo "rm \"$f\""; done >>"$work/ext4.cmds"
 	"${FT[@]}" debugfs -w -f "$work/ext4.cmds" "$img" >/dev/null 2>"$work/debugfs.err" || {
 		cat "$work/debugfs.err" >&2
@@ -194,6 +195,10 @@ PY
 		cat "$work/debugfs.err" >&2
 		die "debugfs reported errors on $img"
 	fi
+	e2fsck -fn "$img" >"$work/e2fsck.log" 2>&1 || {
+		cat "$work/e2fsck.log" >&2
+		die "e2fsck -fn finds $img inconsistent"
+	}
 }
 
 NTFS_DELETE=(/Users/alice/Documents/meeting-notes.txt /Users/alice/Documents/contacts-export.txt)
@@ -281,7 +286,11 @@ MBR_META=(-C "LOUPE-2026-0315" -E "EXH-002" -e "DC J. Sample"
 # wins (hooks adding data may move it). The choice is in the manifest.
 log "E01 of the GPT disk (two segments)"
 GPT_SEGMENT=
+gzsize=$(stat -c %s "$n/gpt.raw.gz")
 for s in 1048576 1572864 2097152 2621440 3145728 4194304 6291456 8388608; do
+	# gzip -9 and EWF's deflate compress alike: skip sizes that surely
+	# give three or more segments.
+	[ $((2 * s)) -ge $((gzsize * 9 / 10)) ] || continue
 	rm -f "$n"/gpt.E??
 	"${FT[@]}" ewfacquire -u -q -f encase6 -c best -d sha1 -m fixed -M physical \
 		"${GPT_META[@]}" -S "$s" -t "$n/gpt" "$work/gpt.raw" >"$work/ewfacquire-gpt.log"
@@ -307,6 +316,21 @@ for d in gpt mbr; do
 	cmp <(img_cat "$n/$d.E01") "$work/$d.raw" || die "img_cat of $d.E01 differs from the raw disk"
 done
 cmp <(zcat "$n"/gpt.raw.0*.gz) "$work/gpt.raw" || die "split pieces differ from the raw disk"
+# TSK must list the same entries whichever container it reads.
+mkdir -p "$work/split"
+for p in "$n"/gpt.raw.0*.gz; do zcat "$p" >"$work/split/$(basename "$p" .gz)"; done
+for d in gpt mbr; do
+	for start in $(mmls -a "$work/$d.raw" | awk '/^[0-9][0-9][0-9]:/ {print $3+0}'); do
+		fls -r -p -o "$start" "$work/$d.raw" >"$work/fls.raw"
+		fls -r -p -o "$start" "$n/$d.E01" >"$work/fls.e01"
+		cmp -s "$work/fls.raw" "$work/fls.e01" || die "fls of $d at sector $start differs between raw and E01"
+		if [ "$d" = gpt ]; then
+			fls -r -p -o "$start" "$work/split/gpt.raw.001" >"$work/fls.split"
+			cmp -s "$work/fls.raw" "$work/fls.split" || die "fls of the split image at sector $start differs from raw"
+		fi
+	done
+done
+rm -rf "$work/split"
 
 log "manifest"
 python3 "$here/manifest.py" --work "$work" --out "$n" --tree-win "$win" --tree-linux "$lin" \

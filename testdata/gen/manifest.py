@@ -160,14 +160,48 @@ def icat(raw, start, addr, must=True):
     return p.stdout if p.returncode == 0 else None
 
 
-def ntfs_sequence(raw, start, entry, cache, peers, tag):
-    if entry not in cache:
-        out = text("istat", "-o", str(start), raw, str(entry))
-        m = re.search(r"^Entry: (\d+)\s+Sequence: (\d+)$", out, re.M)
-        if not m or int(m.group(1)) != entry:
-            sys.exit(f"manifest.py: istat {entry}: no Entry/Sequence line")
-        cache[entry] = (int(m.group(2)), out)
-    return cache[entry][0]
+def istat(raw, start, ino, cache):
+    if ino not in cache:
+        cache[ino] = text("istat", "-z", "UTC", "-o", str(start), raw, str(ino))
+    return cache[ino]
+
+
+def istat_block(out, heading):
+    """Lines 'Label:\tvalue' of the first block after heading, as a dict."""
+    lines = out.splitlines()
+    try:
+        i = lines.index(heading)
+    except ValueError:
+        return {}
+    block = {}
+    for line in lines[i + 1:]:
+        if not line.strip():
+            break
+        if ":" in line:
+            k, v = line.split(":", 1)
+            block.setdefault(k.strip(), v.strip())
+    return block
+
+
+# istat labels -> manifest keys. fls -l prints whole seconds only; istat
+# prints the stored sub-second part, so times come from istat.
+NTFS_TIMES = {"Created": "crtime", "File Modified": "mtime", "MFT Modified": "ctime", "Accessed": "atime"}
+EXT4_TIMES = {"File Created": "crtime", "File Modified": "mtime", "Inode Modified": "ctime",
+              "Accessed": "atime", "Deleted": "dtime"}
+
+
+def times_from(block, labels):
+    return {key: t for lab, key in labels.items() if lab in block and (t := tsk_time(block[lab]))}
+
+
+def ntfs_record(raw, start, entry, cache):
+    out = istat(raw, start, entry, cache)
+    m = re.search(r"^Entry: (\d+)\s+Sequence: (\d+)$", out, re.M)
+    if not m or int(m.group(1)) != entry:
+        sys.exit(f"manifest.py: istat {entry}: no Entry/Sequence line")
+    si = times_from(istat_block(out, "$STANDARD_INFORMATION Attribute Values:"), NTFS_TIMES)
+    fn = times_from(istat_block(out, "$FILE_NAME Attribute Values:"), NTFS_TIMES)
+    return int(m.group(2)), si, fn
 
 
 def files_of(disk, raw, part, tree, deleted_paths, peers):
@@ -181,7 +215,7 @@ def files_of(disk, raw, part, tree, deleted_paths, peers):
     if len(rows) != len(short.splitlines()):
         sys.exit(f"manifest.py: {base}: fls and fls -l list different numbers of entries")
 
-    seq_cache = {}
+    istat_cache = {}
     files, by_key, istat_for = [], {}, set()
     for r in rows:
         if r["meta_type"] not in ("r", "d"):
@@ -213,19 +247,25 @@ def files_of(disk, raw, part, tree, deleted_paths, peers):
              "size": r["size"], "deleted": r["deleted"],
              "type": "file" if r["meta_type"] == "r" else "dir"}
         if fs == "ntfs":
-            seq = ntfs_sequence(raw, start, entry, seq_cache, peers, base)
+            seq, si, fn = ntfs_record(raw, start, entry, istat_cache)
             f["inode"] = f"{entry}-{seq}"
             f["mft_entry"], f["sequence"] = entry, seq
             f["streams"] = []
             by_key[(entry, path)] = f
             if entry < 24 or path.startswith("/$Extend/") or path.startswith("/$OrphanFiles/OrphanFile-"):
                 f["system"] = True
+            f.update(si)
+            if fn:
+                f["fn_times"] = fn
         else:
             f["inode"] = r["addr"]
             f["uid"], f["gid"] = r["uid"], r["gid"]
+            out = istat(raw, start, int(r["addr"]), istat_cache)
+            f.update(times_from(istat_block(out, "Inode Times:"), EXT4_TIMES))
         for k in ("mtime", "atime", "ctime", "crtime"):
-            if r[k]:
-                f[k] = r[k]
+            # istat and fls -l must agree to the second.
+            if (f.get(k) or "")[:19] != (r[k] or "")[:19]:
+                sys.exit(f"manifest.py: {base}: {path}: {k} istat {f.get(k)} vs fls {r[k]}")
         if f["type"] == "file":
             data = icat(raw, start, r["addr"], must=not r["deleted"])
             ok = data is not None and len(data) == r["size"]
@@ -251,7 +291,7 @@ def files_of(disk, raw, part, tree, deleted_paths, peers):
             del f["streams"]
     istat_for.add("0" if fs == "ntfs" else "2")
     for ino in sorted(istat_for, key=int):
-        write(os.path.join(peers, f"{base}.istat.{ino}.txt"), text("istat", "-z", "UTC", "-o", str(start), raw, ino))
+        write(os.path.join(peers, f"{base}.istat.{ino}.txt"), istat(raw, start, int(ino), istat_cache))
 
     for d in deleted_paths:
         hit = [f for f in files if f["deleted"] and f.get("original_path") == d]

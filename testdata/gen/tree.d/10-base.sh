@@ -14,11 +14,14 @@ lin=${2:?usage: 10-base.sh WIN_ROOT LINUX_ROOT}
 epoch=${FIXTURE_EPOCH:-1773482400}
 umask 022
 
-# at FILE DAYS-BEFORE [HH:MM]: fixed mtime/atime relative to the fixture date.
+# at FILE DAYS-BEFORE [HH:MM]: fixed mtime relative to the fixture date, with
+# a sub-second part taken from the file's name (100 ns steps, as NTFS keeps).
 at() {
 	local s=$((epoch - $2 * 86400))
 	local hm=${3:-09:15}
-	touch -h -d "$(date -u -d "@$s" +%Y-%m-%d) $hm:00 UTC" "$1"
+	local frac
+	frac=$(basename "$1" | sha256sum | tr -dc 0-9 | head -c 7)
+	touch -h -d "$(date -u -d "@$s" +%Y-%m-%d) $hm:00.${frac}00 UTC" "$1"
 }
 # crlf: Windows users' text files end lines with CR LF.
 crlf() { sed 's/$/\r/'; }

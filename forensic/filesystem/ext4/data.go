@@ -103,14 +103,14 @@ func (f *FS) extents(in *inode) ([]extent, error) {
 	walk = func(b []byte, where int64, want int) error {
 		le := binary.LittleEndian
 		if len(b) < 12 || le.Uint16(b[0:]) != extentMagic {
-			return fmt.Errorf("ext4: inode %d: no extent header at image byte %d: %w", in.ino, f.volOff+where, filesystem.ErrCorrupt)
+			return at(f.volOff+where, fmt.Errorf("ext4: inode %d: no extent header at image byte %d: %w", in.ino, f.volOff+where, filesystem.ErrCorrupt))
 		}
 		n, max, depth := int(le.Uint16(b[2:])), int(le.Uint16(b[4:])), int(le.Uint16(b[6:]))
 		if n > max || 12+12*n > len(b) {
-			return fmt.Errorf("ext4: inode %d: extent node at image byte %d claims %d entries (max %d) in %d bytes: %w", in.ino, f.volOff+where, n, max, len(b), filesystem.ErrCorrupt)
+			return at(f.volOff+where, fmt.Errorf("ext4: inode %d: extent node at image byte %d claims %d entries (max %d) in %d bytes: %w", in.ino, f.volOff+where, n, max, len(b), filesystem.ErrCorrupt))
 		}
 		if depth > maxExtentDepth || (want >= 0 && depth != want) {
-			return fmt.Errorf("ext4: inode %d: extent node at image byte %d has depth %d (expected %d): %w", in.ino, f.volOff+where, depth, want, filesystem.ErrCorrupt)
+			return at(f.volOff+where, fmt.Errorf("ext4: inode %d: extent node at image byte %d has depth %d (expected %d): %w", in.ino, f.volOff+where, depth, want, filesystem.ErrCorrupt))
 		}
 		for i := 0; i < n; i++ {
 			e := b[12+12*i : 24+12*i]
@@ -125,8 +125,9 @@ func (f *FS) extents(in *inode) ([]extent, error) {
 				if cnt == 0 {
 					continue
 				}
-				if p+cnt > f.nblocks && !uninit {
-					return fmt.Errorf("ext4: inode %d: extent at image byte %d maps blocks %d+%d past the %d-block volume: %w", in.ino, f.volOff+where+12+12*int64(i), p, cnt, f.nblocks, filesystem.ErrCorrupt)
+				if p+cnt > f.limit && !uninit {
+					eo := f.volOff + where + 12 + 12*int64(i)
+					return at(eo, fmt.Errorf("ext4: inode %d: extent at image byte %d maps blocks %d+%d past the %d-block volume: %w", in.ino, eo, p, cnt, f.limit, filesystem.ErrCorrupt))
 				}
 				if len(out) >= maxRuns {
 					return fmt.Errorf("ext4: inode %d: more than %d extents: %w", in.ino, maxRuns, filesystem.ErrCorrupt)
@@ -135,8 +136,9 @@ func (f *FS) extents(in *inode) ([]extent, error) {
 				continue
 			}
 			child := uint64(le.Uint16(e[8:]))<<32 | uint64(le.Uint32(e[4:]))
-			if child == 0 || child >= f.nblocks {
-				return fmt.Errorf("ext4: inode %d: extent index at image byte %d points to block %d of %d: %w", in.ino, f.volOff+where+12+12*int64(i), child, f.nblocks, filesystem.ErrCorrupt)
+			if child == 0 || child >= f.limit {
+				eo := f.volOff + where + 12 + 12*int64(i)
+				return at(eo, fmt.Errorf("ext4: inode %d: extent index at image byte %d points to block %d of %d: %w", in.ino, eo, child, f.limit, filesystem.ErrCorrupt))
 			}
 			nodes++
 			if nodes > maxExtentNodes {
@@ -144,7 +146,7 @@ func (f *FS) extents(in *inode) ([]extent, error) {
 			}
 			off := int64(child) * f.bs
 			if err := f.read(buf, off); err != nil {
-				return fmt.Errorf("ext4: inode %d: extent block %d: %w", in.ino, child, err)
+				return at(f.volOff+off, fmt.Errorf("ext4: inode %d: extent block %d: %w", in.ino, child, err))
 			}
 			// buf is reused by the recursion; copy this level's node.
 			node := append([]byte(nil), buf...)
@@ -172,8 +174,8 @@ func (f *FS) blockMap(in *inode) ([]extent, error) {
 		if p == 0 {
 			return nil
 		}
-		if p >= f.nblocks {
-			return fmt.Errorf("ext4: inode %d: block pointer %d past the %d-block volume: %w", in.ino, p, f.nblocks, filesystem.ErrCorrupt)
+		if p >= f.limit {
+			return fmt.Errorf("ext4: inode %d: block pointer %d past the %d-block volume: %w", in.ino, p, f.limit, filesystem.ErrCorrupt)
 		}
 		if n := len(out); n > 0 && out[n-1].pblk+out[n-1].count == p && out[n-1].lblk+out[n-1].count == lblk {
 			out[n-1].count++
@@ -195,8 +197,8 @@ func (f *FS) blockMap(in *inode) ([]extent, error) {
 			lblk += span
 			return nil
 		}
-		if p >= f.nblocks {
-			return fmt.Errorf("ext4: inode %d: indirect block %d past the %d-block volume: %w", in.ino, p, f.nblocks, filesystem.ErrCorrupt)
+		if p >= f.limit {
+			return fmt.Errorf("ext4: inode %d: indirect block %d past the %d-block volume: %w", in.ino, p, f.limit, filesystem.ErrCorrupt)
 		}
 		reads++
 		if reads > maxExtentNodes {
@@ -204,7 +206,7 @@ func (f *FS) blockMap(in *inode) ([]extent, error) {
 		}
 		b := make([]byte, f.bs)
 		if err := f.read(b, int64(p)*f.bs); err != nil {
-			return fmt.Errorf("ext4: inode %d: indirect block %d: %w", in.ino, p, err)
+			return at(f.volOff+int64(p)*f.bs, fmt.Errorf("ext4: inode %d: indirect block %d: %w", in.ino, p, err))
 		}
 		for i := uint64(0); i < per && lblk < nblk; i++ {
 			q := uint64(le.Uint32(b[4*i:]))

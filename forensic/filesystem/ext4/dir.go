@@ -31,14 +31,21 @@ func (f *FS) readDir(ctx context.Context, in *inode, ref *source.Ref, fn func(d 
 	}
 	rs, err := f.runs(in)
 	if err != nil {
-		f.warn(ref, f.volOff+in.off, err)
+		f.warnErr(ref, f.volOff+in.off, err)
 		return nil
 	}
 	htree := in.flags&flagIndex != 0
 	buf := make([]byte, 0, dirRead)
+	// A directory cannot hold more than the volume; a hostile extent list
+	// mapping the same blocks over and over must not read forever.
+	budget := f.size
 	for _, r := range rs {
 		if r.Sparse || r.Resident {
 			continue
+		}
+		if budget -= r.Length; budget < 0 {
+			f.warn(ref, f.volOff+in.off, fmt.Errorf("ext4: directory inode %d maps more bytes than the volume holds: %w", in.ino, filesystem.ErrCorrupt))
+			return nil
 		}
 		for done := int64(0); done < r.Length; {
 			if err := ctx.Err(); err != nil {

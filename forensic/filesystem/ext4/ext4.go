@@ -71,6 +71,7 @@ type FS struct {
 	ipg                uint32
 	ninodes            uint32
 	nblocks            uint64
+	limit              uint64 // blocks actually on the volume: min(nblocks, size/bs); bounds every block pointer
 	firstIn            uint32
 	incompat, roCompat uint32
 	groups             []group
@@ -173,7 +174,8 @@ func open(ctx context.Context, r io.ReaderAt, size, volumeOffset int64, parent *
 	if ngroups*uint64(descSize) > maxGroupDescBytes || int64(ngroups*uint64(descSize)) > size {
 		return nil, corrupt("%d groups of %d-byte descriptors cannot fit a %d-byte volume", ngroups, descSize, size)
 	}
-	if uint64(size) < f.nblocks*uint64(f.bs) {
+	f.limit = min(f.nblocks, uint64(size/f.bs))
+	if f.limit < f.nblocks {
 		f.warn(f.ref, volumeOffset, fmt.Errorf("ext4: volume holds %d bytes but the superblock counts %d blocks of %d: truncated image: %w",
 			size, f.nblocks, f.bs, filesystem.ErrCorrupt))
 	}
@@ -283,6 +285,28 @@ func (f *FS) warn(ref *source.Ref, imageOff int64, err error) {
 	if len(f.warnings) < maxWarnings {
 		f.warnings = append(f.warnings, filesystem.Warning{Ref: ref, Offset: imageOff, Err: err})
 	}
+}
+
+// offsetError attaches the image offset of the structure at fault to an
+// error, so the warning made of it points at the bytes.
+type offsetError struct {
+	off int64
+	err error
+}
+
+func (e *offsetError) Error() string { return e.err.Error() }
+func (e *offsetError) Unwrap() error { return e.err }
+
+// at wraps err with the image offset of the structure at fault.
+func at(imageOff int64, err error) error { return &offsetError{off: imageOff, err: err} }
+
+// warnErr records err, at the offset it carries or else at fallback.
+func (f *FS) warnErr(ref *source.Ref, fallback int64, err error) {
+	var oe *offsetError
+	if errors.As(err, &oe) {
+		fallback = oe.off
+	}
+	f.warn(ref, fallback, err)
 }
 
 // errShort marks reads that returned fewer bytes than asked.

@@ -79,11 +79,19 @@ func (f *FS) inodeInto(ino uint32, in *inode) error {
 	base := off &^ (cacheChunk - 1)
 	c, err := f.chunk(base)
 	if err != nil {
-		return fmt.Errorf("ext4: inode %d at image byte %d: %w", ino, f.volOff+off, err)
+		// The chunk has an unreadable part (a bad sector, a truncated
+		// image); the record itself may still be readable.
+		rec := make([]byte, f.isz)
+		if err := f.read(rec, off); err != nil {
+			return at(f.volOff+off, fmt.Errorf("ext4: inode %d at image byte %d: %w", ino, f.volOff+off, err))
+		}
+		decodeInode(rec, in)
+		in.ino, in.off = ino, off
+		return nil
 	}
 	rel := off - base
 	if rel+f.isz > int64(len(c)) {
-		return fmt.Errorf("ext4: inode %d at image byte %d: %w: record past the volume end: %w", ino, f.volOff+off, errShort, filesystem.ErrCorrupt)
+		return at(f.volOff+off, fmt.Errorf("ext4: inode %d at image byte %d: %w: record past the volume end: %w", ino, f.volOff+off, errShort, filesystem.ErrCorrupt))
 	}
 	decodeInode(c[rel:rel+f.isz], in)
 	in.ino, in.off = ino, off
@@ -278,7 +286,7 @@ func (f *FS) entry(in *inode, path, name string, parent uint32) *filesystem.Entr
 		if t, err := f.linkTarget(in); err == nil {
 			e.Target = t
 		} else {
-			f.warn(e.Ref, f.volOff+in.off, err)
+			f.warnErr(e.Ref, f.volOff+in.off, err)
 		}
 	}
 	return e

@@ -126,7 +126,7 @@ func (f *FS) list(ctx context.Context, dir *inode, dirPath string) ([]fs.DirEntr
 		}
 		p := prefix + "/" + d.name
 		if err := f.inodeInto(d.ino, &child); err != nil {
-			f.warn(f.ref.Entry(p, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
+			f.warnErr(f.ref.Entry(p, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 			return nil
 		}
 		out = append(out, dirEntry{fileInfo{f.entry(&child, p, d.name, dir.ino), d.name}})
@@ -192,7 +192,7 @@ func (f *FS) openInode(in *inode, e *filesystem.Entry, name string) (*file, erro
 	}
 	rs, err := f.runs(in)
 	if err != nil {
-		f.warn(e.Ref, f.volOff+in.off, err)
+		f.warnErr(e.Ref, f.volOff+in.off, err)
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	fl.rd = &runReader{f: f, runs: rs, size: in.fileSize()}

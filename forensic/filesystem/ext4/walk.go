@@ -115,7 +115,7 @@ func (w *walker) drain() error {
 		}
 		dirRef := f.ref.Entry(pathOrRoot(q.path), strconv.FormatUint(uint64(q.ino), 10))
 		if err := f.inodeInto(q.ino, &in); err != nil {
-			f.warn(dirRef, f.volOff, err)
+			f.warnErr(dirRef, f.volOff, err)
 			continue
 		}
 		if in.typ() != modeDir {
@@ -142,7 +142,7 @@ func (w *walker) drain() error {
 			}
 			w.named.set(d.ino)
 			if err := f.inodeInto(d.ino, &child); err != nil {
-				f.warn(f.ref.Entry(path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
+				f.warnErr(f.ref.Entry(path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 				return nil
 			}
 			e := f.entry(&child, path, d.name, q.ino)
@@ -179,7 +179,7 @@ func (w *walker) emitDeleted(d delName) error {
 		return w.fn(e)
 	}
 	if err := f.inodeInto(d.ino, &in); err != nil {
-		f.warn(f.ref.Entry(d.path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
+		f.warnErr(f.ref.Entry(d.path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 		return nil
 	}
 	if in.mode == 0 {
@@ -238,8 +238,10 @@ func (w *walker) orphans() error {
 			b := buf[:int64(k)*f.isz]
 			off := tbl + int64(i)*f.isz
 			if err := f.read(b, off); err != nil {
+				// One warning per group: the rest of a table past the
+				// end of a truncated image would fail the same way.
 				f.warn(f.ref, f.volOff+off, fmt.Errorf("ext4: group %d inode table: %w", g, err))
-				continue
+				break
 			}
 			for j := uint32(0); j < k; j++ {
 				ino := first + i + j

@@ -124,6 +124,24 @@ for mib in $sizes; do
 	ratio=$(awk -v e="$e_s" -v v="$v_s" 'BEGIN {printf "%.2f", e / v}')
 	printf '%-8s %-12s %-12s %-8s %-16s %-16s\n' "$mib" "$v_s" "$e_s" "$ratio" "$((v_rss / 1024))" "$((e_rss / 1024))"
 	rss_of[$mib]=$e_rss
+	echo "$ratio" > "$work/ratio-$mib"
 	grep -h '"files"\|"artefacts"' "$work/examine-$mib.out" | head -2 >&2 || true
 done
+# Verdicts against the issue's budget.
+status=0
+first=${sizes%% *} last=${sizes##* }
+for mib in $sizes; do
+	r=$(awk -v e="$(cat "$work/ratio-$mib")" 'BEGIN {print (e <= 2.0) ? "ok" : "FAIL"}')
+	m=$((rss_of[$mib] / 1024))
+	printf 'size %s MiB: time ratio %s (<= 2.00): %s; peak RSS %d MB (< 300): %s\n' "$mib" "$(cat "$work/ratio-$mib")" "$r" "$m" "$([ "$m" -lt 300 ] && echo ok || echo FAIL)"
+	[ "$r" = ok ] && [ "$m" -lt 300 ] || status=1
+done
+if [ "$first" != "$last" ]; then
+	# "Does not grow": allow 10 % (or 16 MB) of measurement noise.
+	a=$((rss_of[$first] / 1024)) b=$((rss_of[$last] / 1024))
+	g=$(awk -v a="$a" -v b="$b" 'BEGIN {print (b <= a * 1.10 || b - a <= 16) ? "ok" : "FAIL"}')
+	printf 'peak RSS %d MB at %s MiB vs %d MB at %s MiB: %s\n' "$a" "$first" "$b" "$last" "$g"
+	[ "$g" = ok ] || status=1
+fi
 log "work dir: $work (images are kept for reruns; delete it when done)"
+exit $status

@@ -132,3 +132,67 @@ func ValidateExtendedKey(s string) (ExtendedKey, bool) {
 	k.Key = append([]byte(nil), key...)
 	return k, true
 }
+
+// OnCurve reports whether a 33-byte compressed key is a point on secp256k1.
+func OnCurve(key []byte) bool { return onCurve(key) }
+
+// pointAdd and pointDouble work in affine coordinates with math/big. They
+// are slow and not constant-time: they serve to check an examiner's
+// decryption result (does this key belong to that address?), never to sign.
+func pointAdd(x1, y1, x2, y2 *big.Int) (*big.Int, *big.Int) {
+	if x1 == nil {
+		return x2, y2
+	}
+	if x2 == nil {
+		return x1, y1
+	}
+	var l *big.Int
+	if x1.Cmp(x2) == 0 {
+		if new(big.Int).Add(y1, y2).Mod(new(big.Int).Add(y1, y2), secpP).Sign() == 0 {
+			return nil, nil
+		}
+		// λ = 3x² / 2y
+		num := new(big.Int).Mul(x1, x1)
+		num.Mul(num, big.NewInt(3))
+		den := new(big.Int).Lsh(y1, 1)
+		l = num.Mul(num, den.ModInverse(den, secpP))
+	} else {
+		num := new(big.Int).Sub(y2, y1)
+		den := new(big.Int).Sub(x2, x1)
+		den.Mod(den, secpP)
+		l = num.Mul(num, den.ModInverse(den, secpP))
+	}
+	l.Mod(l, secpP)
+	x3 := new(big.Int).Mul(l, l)
+	x3.Sub(x3, x1).Sub(x3, x2).Mod(x3, secpP)
+	y3 := new(big.Int).Sub(x1, x3)
+	y3.Mul(y3, l).Sub(y3, y1).Mod(y3, secpP)
+	return x3, y3
+}
+
+var (
+	secpGx, _ = new(big.Int).SetString("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", 16)
+	secpGy, _ = new(big.Int).SetString("483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8", 16)
+)
+
+// PublicKey returns the 65-byte uncompressed public key (0x04‖X‖Y) of a
+// private key in [1, n-1].
+func PublicKey(priv []byte) ([]byte, bool) {
+	if len(priv) > 32 || !validScalar(priv) {
+		return nil, false
+	}
+	k := new(big.Int).SetBytes(priv)
+	var rx, ry *big.Int
+	ax, ay := secpGx, secpGy
+	for i := 0; i < k.BitLen(); i++ {
+		if k.Bit(i) == 1 {
+			rx, ry = pointAdd(rx, ry, ax, ay)
+		}
+		ax, ay = pointAdd(ax, ay, ax, ay)
+	}
+	out := make([]byte, 65)
+	out[0] = 4
+	rx.FillBytes(out[1:33])
+	ry.FillBytes(out[33:65])
+	return out, true
+}

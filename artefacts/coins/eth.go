@@ -92,3 +92,15 @@ func ChecksumETH(account []byte) string {
 	}
 	return string(out)
 }
+
+// EthAccountFromPrivate returns the 20-byte account of a private key: the
+// last 20 bytes of Keccak-256 over the 64-byte public key.
+func EthAccountFromPrivate(priv []byte) ([]byte, bool) {
+	pub, ok := PublicKey(priv)
+	if !ok {
+		return nil, false
+	}
+	h := sha3.NewLegacyKeccak256()
+	h.Write(pub[1:])
+	return h.Sum(nil)[12:], true
+}

@@ -473,3 +473,28 @@ func TestExtendedKeyCurve(t *testing.T) {
 		t.Fatal("depth-0 key with parent fingerprint accepted")
 	}
 }
+
+func TestPublicKey(t *testing.T) {
+	one := make([]byte, 32)
+	one[31] = 1
+	pub, ok := PublicKey(one)
+	if !ok || hex.EncodeToString(pub[1:33]) != "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798" {
+		t.Fatalf("1·G = %x", pub)
+	}
+	// Private key 1's Ethereum account is a well-known constant.
+	acc, _ := EthAccountFromPrivate(one)
+	if ChecksumETH(acc) != "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf" {
+		t.Fatalf("account of key 1: %s", ChecksumETH(acc))
+	}
+	// The BIP39 vectors' master private keys give on-curve public keys.
+	k := make([]byte, 32)
+	k[0] = 0xaa
+	pub, _ = PublicKey(k)
+	comp := append([]byte{2 + pub[64]&1}, pub[1:33]...)
+	if !OnCurve(comp) {
+		t.Fatal("derived point not on curve")
+	}
+	if _, ok := PublicKey(make([]byte, 32)); ok {
+		t.Fatal("zero key accepted")
+	}
+}

@@ -46,7 +46,7 @@ out=${FIXTURES_OUT:-$testdata/evidence}
 export FIXTURE_DATE='2026-03-14 10:00:00'
 export FIXTURE_EPOCH=1773482400 # date -u -d "$FIXTURE_DATE UTC" +%s
 
-log() { printf '[make-fixtures] %s\n' "$*" >&2; }
+log() { printf '[make-fixtures %3ss] %s\n' "$SECONDS" "$*" >&2; }
 die() { printf 'make-fixtures: %s\n' "$*" >&2; exit 2; }
 
 # ------------------------------------------------------------------ checks

@@ -281,7 +281,8 @@ def files_of(disk, raw, part, tree, deleted_paths, peers):
                     if want is not None and want != f["sha256"]:
                         ok = False
                 f["recoverable"] = ok
-                istat_for.add(r["addr"].split("-")[0])
+                if not f.get("system"):
+                    istat_for.add(r["addr"].split("-")[0])
         files.append(f)
 
     for f in files:

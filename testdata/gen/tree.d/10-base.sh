@@ -212,12 +212,12 @@ Package arrives Friday. Same drop as last time. Delete this after reading.
 T
 at "$b/Documents/draft-message.txt" 4 01:12
 
-{
-	echo "# wallet addresses used in February (old list)"
-	for i in $(seq 1 300); do
-		printf 'addr-%04d %s\n' "$i" "$(printf 'loupe-fixture-addr-%d' "$i" | sha256sum | cut -c1-40)"
-	done
-} > "$b/Downloads/address-list.txt"
+python3 - > "$b/Downloads/address-list.txt" <<'P'
+import hashlib
+print("# wallet addresses used in February (old list)")
+for i in range(1, 301):
+    print("addr-%04d %s" % (i, hashlib.sha256(b"loupe-fixture-addr-%d" % i).hexdigest()[:40]))
+P
 at "$b/Downloads/address-list.txt" 8 16:44
 
 stream loupe-fixture-ext4-container 1572864 > "$b/Documents/archive.tc"

@@ -197,8 +197,9 @@ func (k *EthKeyFile) Decrypt(password string) ([]byte, error) {
 	switch c.KDF {
 	case "scrypt":
 		n, r, pp := paramInt(c.KDFParams["n"]), paramInt(c.KDFParams["r"]), paramInt(c.KDFParams["p"])
-		// Refuse parameters that would need more than 4 GiB or absurd time.
-		if n <= 1 || r <= 0 || pp <= 0 || int64(n)*int64(r) > 1<<25 || pp > 64 {
+		// scrypt needs 128·N·r bytes: refuse over 1 GiB (geth's standard
+		// N=2^18, r=8 needs 256 MiB) and more than 16× that work in total.
+		if n <= 1 || r <= 0 || pp <= 0 || int64(n)*int64(r) > 1<<23 || int64(n)*int64(r)*int64(pp) > 1<<25 {
 			return nil, fmt.Errorf("keystore: scrypt parameters n=%d r=%d p=%d out of range", n, r, pp)
 		}
 		dk, err = scrypt.Key([]byte(password), salt, n, r, pp, dklen)

@@ -28,7 +28,20 @@ func defaultWorkers() int {
 // counters are shared by workers and the progress printer.
 type counters struct {
 	files, bytes, artefacts, warnings atomic.Int64
+	hashed, hashTotal                 atomic.Int64 // image bytes through the verification hash
 	label                             atomic.Value // string: what is being walked
+}
+
+// countingImage counts the bytes the hash pass reads, for progress.
+type countingImage struct {
+	imaging.Image
+	n *atomic.Int64
+}
+
+func (c countingImage) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.Image.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // Examine runs one examination of the given sources and records it in st.
@@ -158,8 +171,12 @@ func (s *Scanner) startProgress(c *counters) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				s.progressf("%s: %d files, %.1f MiB read, %d artefacts, %d warnings",
-					c.label.Load(), c.files.Load(), float64(c.bytes.Load())/(1<<20), c.artefacts.Load(), c.warnings.Load())
+				hash := ""
+				if t := c.hashTotal.Load(); t > 0 {
+					hash = fmt.Sprintf(", image hash %d%%", c.hashed.Load()*100/t)
+				}
+				s.progressf("%s: %d files, %.1f MiB read, %d artefacts, %d warnings%s",
+					c.label.Load(), c.files.Load(), float64(c.bytes.Load())/(1<<20), c.artefacts.Load(), c.warnings.Load(), hash)
 			}
 		}
 	}()
@@ -201,13 +218,16 @@ func (s *Scanner) examineImage(ctx context.Context, st Store, sink *countingSink
 	// The triple hash runs beside the file walk: on two cores the
 	// examination then costs about the hash pass, not the sum of both.
 	hashed := make(chan hashResult, 1)
+	c.hashed.Store(0)
+	c.hashTotal.Store(o.info.Size)
 	go func() {
 		t0 := time.Now()
-		d, detail, err := s.cfg.Open.Hash(ctx, o.img)
+		d, detail, err := s.cfg.Open.Hash(ctx, countingImage{o.img, &c.hashed})
 		hashed <- hashResult{d, detail, err, time.Since(t0)}
 	}()
 	walkErr := s.examineDisk(ctx, st, sink, o, id, workRoot, c, res)
 	h := <-hashed
+	c.hashTotal.Store(0)
 	if walkErr != nil {
 		return walkErr
 	}

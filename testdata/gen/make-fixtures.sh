@@ -74,6 +74,7 @@ need faketime faketime
 need convert imagemagick
 need python3 python3
 need gzip gzip
+command -v go >/dev/null 2>&1 || die "missing the Go toolchain (go), used to build testdata/gen/mkpdf"
 [ "$(id -u)" = 0 ] || die "must run as root (ntfs-3g FUSE mount is used to delete NTFS files)"
 [ -e /dev/fuse ] || die "/dev/fuse is missing (needed by ntfs-3g)"
 
@@ -334,6 +335,7 @@ rm -rf "$work/split"
 
 log "manifest"
 python3 "$here/manifest.py" --work "$work" --out "$n" --tree-win "$win" --tree-linux "$lin" \
+	--mbr-tree-win "$work/tree/win-mbr" --mbr-tree-linux "$work/tree/linux-mbr" \
 	--ntfs-deleted "$(IFS=:; echo "${NTFS_DELETE[*]}")" \
 	--ext4-deleted "$(IFS=:; echo "${EXT4_DELETE[*]}")" \
 	--gpt-segment-size "$GPT_SEGMENT"

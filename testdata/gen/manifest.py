@@ -303,6 +303,31 @@ def files_of(disk, raw, part, tree, deleted_paths, peers):
     return files
 
 
+def check_against_tree(base, files, tree, deleted_paths):
+    """Every file and directory of the source tree must be listed live with
+    the same content, and every live non-system entry must come from the
+    tree (lost+found aside): fls/icat and the builders agree."""
+    live = {f["path"]: f for f in files if not f["deleted"] and not f.get("system")}
+    want = set()
+    for d, dirs, names in os.walk(tree):
+        for n in dirs + names:
+            p = os.path.join(d, n)
+            rel = "/" + os.path.relpath(p, tree)
+            if rel in deleted_paths:
+                continue
+            want.add(rel)
+            f = live.get(rel)
+            if f is None:
+                sys.exit(f"manifest.py: {base}: {rel} from the tree is not listed by fls")
+            if os.path.isdir(p) != (f["type"] == "dir"):
+                sys.exit(f"manifest.py: {base}: {rel}: type differs from the tree")
+            if f["type"] == "file" and (f["size"] != os.path.getsize(p) or f["sha256"] != sha256_file(p)):
+                sys.exit(f"manifest.py: {base}: {rel}: icat content differs from the tree")
+    extra = sorted(set(live) - want - {"/"} - {p for p in live if p == "/lost+found" or p.startswith("/lost+found/")})
+    if extra:
+        sys.exit(f"manifest.py: {base}: fls lists entries not in the tree: {extra}")
+
+
 def match_deleted(path, deleted_paths):
     """The deleted file's original path: exact, else same name (TSK may list
     an NTFS orphan under $OrphanFiles)."""
@@ -349,15 +374,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--tree-win", required=True)
-    ap.add_argument("--tree-linux", required=True)
+    ap.add_argument("--tree-win", required=True, help="the GPT disk's NTFS source tree")
+    ap.add_argument("--tree-linux", required=True, help="the GPT disk's ext4 source tree")
+    ap.add_argument("--mbr-tree-win", help="the MBR disk's NTFS source tree (default: --tree-win)")
+    ap.add_argument("--mbr-tree-linux", help="the MBR disk's ext4 source tree (default: --tree-linux)")
     ap.add_argument("--ntfs-deleted", required=True)
     ap.add_argument("--ext4-deleted", required=True)
     ap.add_argument("--gpt-segment-size", type=int, default=0)
     ap.add_argument("--fixture-date", default=os.environ.get("FIXTURE_DATE", ""))
     a = ap.parse_args()
     peers = os.path.join(a.out, "peers")
-    trees = {"ntfs": a.tree_win, "ext4": a.tree_linux}
+    trees = {"gpt": {"ntfs": a.tree_win, "ext4": a.tree_linux},
+             "mbr": {"ntfs": a.mbr_tree_win or a.tree_win, "ext4": a.mbr_tree_linux or a.tree_linux}}
     deleted = {"ntfs": a.ntfs_deleted.split(":"), "ext4": a.ext4_deleted.split(":")}
 
     manifest = {
@@ -392,7 +420,9 @@ def main():
             info, fsstat = fs_info(raw, p["start_sector"])
             p.update(info)
             write(os.path.join(peers, f"{disk}.p{p['index']}.fsstat.txt"), fsstat)
-            d["files"] += files_of(disk, raw, p, trees[p["fs"]], deleted[p["fs"]], peers)
+            files = files_of(disk, raw, p, trees[disk][p["fs"]], deleted[p["fs"]], peers)
+            check_against_tree(f"{disk}.p{p['index']}", files, trees[disk][p["fs"]], deleted[p["fs"]])
+            d["files"] += files
         manifest["disks"][disk] = d
         n = len(d["files"])
         nd = sum(1 for f in d["files"] if f["deleted"])

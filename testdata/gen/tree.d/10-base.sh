@@ -33,6 +33,15 @@ picture() {
 		-define png:exclude-chunks=date,time "$1"
 }
 
+# PDFs come from the go-pdf/fpdf library through testdata/gen/mkpdf: Debian's
+# ImageMagick may not write PDF (security policy) and nothing else here can.
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+(cd "$repo" && go build -o "$bin/mkpdf" ./testdata/gen/mkpdf)
+# pdf OUT TITLE AUTHOR RFC3339-DATE < BODY
+pdf() { "$bin/mkpdf" -o "$1" -title "$2" -author "$3" -date "$4"; }
+
 # ---------------------------------------------------------------- Windows
 a="$win/Users/alice"
 mkdir -p "$a"/{Desktop,Documents,Downloads,Pictures,Music,Videos} \
@@ -81,6 +90,17 @@ Yours faithfully,
 Alice Example
 T
 at "$a/Documents/Letter to insurer.txt" 40 11:02
+
+pdf "$a/Documents/Invoice 0142 - Plumbing.pdf" "Invoice 0142" "Example Plumbing Ltd" 2026-02-03T16:20:00Z <<'T'
+Example Plumbing Ltd, 3 Pipe Lane, Exampletown
+Invoice 0142, 3 February 2026
+Customer: Alice Example, 14 Sample Street
+Emergency call-out, bathroom leak: 95.00
+Replacement compression fitting: 12.40
+Labour, 1.5 hours: 67.50
+Total due: 174.90 (VAT included)
+T
+at "$a/Documents/Invoice 0142 - Plumbing.pdf" 39 18:02
 
 # A small file that stays resident in its MFT record; make-fixtures.sh deletes it.
 crlf > "$a/Documents/meeting-notes.txt" <<'T'
@@ -205,6 +225,15 @@ date,item,amount
 2026-03-11,hosting,5.00
 T
 at "$b/Documents/expenses.csv" 3 09:00
+
+pdf "$b/Documents/vps-invoice-2026-02.pdf" "Invoice INV-2026-0211" "Example Hosting" 2026-02-11T00:05:00Z <<'T'
+Example Hosting, billing department
+Invoice INV-2026-0211
+Customer: bob@example.org
+VPS small, February 2026: 5.00 EUR
+Paid by card ending 4242
+T
+at "$b/Documents/vps-invoice-2026-02.pdf" 31 07:30
 
 # Deleted later by make-fixtures.sh (debugfs rm): one small, one >= 8 KiB.
 cat > "$b/Documents/draft-message.txt" <<'T'

@@ -7,9 +7,11 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -361,4 +363,73 @@ func TestMaterializeRejects(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// helperEnv makes the test binary act as one "test process" that
+// materialises a fixture and prints the path (see TestMaterializeProcesses).
+const helperEnv = "LOUPE_EVIDENCETEST_HELPER"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(helperEnv); spec != "" {
+		src, name, _ := strings.Cut(spec, "|")
+		p, err := materialize(src, os.TempDir(), name)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		fmt.Print(p)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Separate processes racing on one cold cache (what go test ./... does
+// when several packages materialise the same disk) all get the one
+// complete file.
+func TestMaterializeProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	src := t.TempDir()
+	tmp := t.TempDir()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	writeGz(t, src, "p.raw.gz", data)
+
+	const n = 6
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]bytes.Buffer, n)
+	for i := range n {
+		c := exec.Command(os.Args[0], "-test.run=^$")
+		c.Env = append(os.Environ(), helperEnv+"="+src+"|p.raw.gz", "TMPDIR="+tmp)
+		c.Stdout = &outs[i]
+		c.Stderr = os.Stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[i] = c
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+	}
+	for i := range n {
+		if outs[i].String() != outs[0].String() {
+			t.Fatalf("process %d got %q, process 0 %q", i, outs[i].String(), outs[0].String())
+		}
+	}
+	got, err := os.ReadFile(outs[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("materialised %d bytes differ from the %d written", len(got), len(data))
+	}
+	ents, err := os.ReadDir(filepath.Dir(outs[0].String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 {
+		t.Fatalf("cache dir holds %d entries, want only p.raw", len(ents))
+	}
 }

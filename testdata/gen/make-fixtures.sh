@@ -99,7 +99,7 @@ mkdir -p "$win" "$lin" "$work/new/peers"
 for hook in "$here"/tree.d/*.sh; do
 	[ -x "$hook" ] || continue
 	log "tree hook $(basename "$hook")"
-	"$hook" "$win" "$lin"
+	"$hook" "$win" "$lin" || die "tree hook $(basename "$hook") failed (exit $?)"
 done
 
 # normalise_times: clamp times to the fixture date and set atime = mtime.

@@ -240,55 +240,84 @@ func appendRunHits(hits []MnemonicHit, tokens []string, from, to int) []Mnemonic
 	return hits
 }
 
-// FindMnemonicLines applies the context rule the sweep relies on: a seed
-// phrase written down by a person sits on a line of its own, possibly after
-// a short label ending in ':' ("seed: …"), as nothing but 12–24 wordlist
-// words separated by blanks. Prose almost never forms such a line, so this
-// removes the 1-in-16 chance hits that runs inside sentences would give.
-// offsets are byte offsets of each hit's first word in text.
-func FindMnemonicLines(text []byte) (hits []MnemonicHit, offsets []int) {
+// SeedLine is a line of text that holds a seed phrase.
+type SeedLine struct {
+	Offset int      // byte offset of the first word in the text
+	Words  []string // the words as written
+	// BIP39 is set when the words pass the BIP39 checksum.
+	BIP39 *Mnemonic
+	// Electrum is the Electrum seed type ("standard", "segwit", …) when the
+	// words as written carry an Electrum version prefix.
+	Electrum string
+}
+
+// FindSeedLines applies the context rule the sweep relies on: a seed phrase
+// written down by a person sits on a line of its own, possibly after a short
+// label ending in ':' ("seed: …"), as nothing but 12–24 wordlist words
+// separated by blanks. Prose almost never forms such a line, which removes
+// the chance hits (1 in 16 for BIP39, 1 in 256 for Electrum) that word runs
+// inside sentences would give. Electrum's new seeds use the same word list.
+func FindSeedLines(text []byte) []SeedLine {
+	var out []SeedLine
 	for start := 0; start < len(text); {
 		end := start
 		for end < len(text) && text[end] != '\n' {
 			end++
 		}
-		line := text[start:end]
-		if n := len(line); n >= 12*4 && n <= 24*9+64 {
-			off := 0
-			if i := indexByte(line, ':'); i >= 0 && i < 40 {
-				off = i + 1
-			}
-			var words [25]string
-			var wordOff [25]int
-			k, ok := 0, true
-			for i := off; i < len(line) && ok; {
-				for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
-					i++
-				}
-				j := i
-				for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' {
-					j++
-				}
-				if j > i {
-					if k == len(words) {
-						ok = false
-						break
-					}
-					words[k], wordOff[k] = string(line[i:j]), i
-					k++
-				}
-				i = j
-			}
-			if ok && k >= 12 {
-				if m, valid := CheckMnemonic(words[:k]); valid {
-					hits = append(hits, MnemonicHit{Start: 0, Mnemonic: m})
-					offsets = append(offsets, start+wordOff[0])
-				}
-			}
+		if hit, ok := seedLine(text[start:end]); ok {
+			hit.Offset += start
+			out = append(out, hit)
 		}
 		start = end + 1
 	}
-	return hits, offsets
+	return out
+}
+
+func seedLine(line []byte) (SeedLine, bool) {
+	if n := len(line); n < 12*3 || n > 24*9+64 {
+		return SeedLine{}, false
+	}
+	off := 0
+	if i := indexByte(line, ':'); i >= 0 && i < 40 {
+		off = i + 1
+	}
+	var words [25]string
+	first, k := -1, 0
+	for i := off; i < len(line); {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+			i++
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' {
+			j++
+		}
+		if j > i {
+			if k == len(words) {
+				return SeedLine{}, false
+			}
+			w := string(line[i:j])
+			if _, ok := WordIndex(w); !ok {
+				return SeedLine{}, false
+			}
+			if first < 0 {
+				first = i
+			}
+			words[k] = w
+			k++
+		}
+		i = j
+	}
+	if k < 12 {
+		return SeedLine{}, false
+	}
+	hit := SeedLine{Offset: first, Words: append([]string(nil), words[:k]...)}
+	if m, ok := CheckMnemonic(words[:k]); ok {
+		hit.BIP39 = &m
+	}
+	if typ, ok := ElectrumSeedVersion(strings.Join(words[:k], " ")); ok {
+		hit.Electrum = typ
+	}
+	return hit, hit.BIP39 != nil || hit.Electrum != ""
 }
 
 func indexByte(b []byte, c byte) int {

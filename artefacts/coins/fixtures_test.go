@@ -138,3 +138,38 @@ func TestFindMnemonicsInNote(t *testing.T) {
 		t.Fatalf("BIP39 phrase not found among %d hits", len(hits))
 	}
 }
+
+// FindSeedLines on the planted note finds the BIP39 phrase and, on its own
+// line, the Electrum seed electrum made, with the type electrum gave it.
+func TestFindSeedLinesInNote(t *testing.T) {
+	m := loadWalletManifest(t)
+	b, err := os.ReadFile(filepath.Join(walletFixtures, m.Text[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := FindSeedLines(b)
+	var bip39, electrum int
+	for _, l := range lines {
+		phrase := strings.Join(l.Words, " ")
+		if string(b[l.Offset:l.Offset+len(l.Words[0])]) != l.Words[0] {
+			t.Fatalf("offset %d does not point at %q", l.Offset, l.Words[0])
+		}
+		switch phrase {
+		case m.Text[0].BIP39:
+			if l.BIP39 == nil || l.BIP39.Phrase() != phrase {
+				t.Errorf("BIP39 line: %+v", l)
+			}
+			bip39++
+		case m.Text[0].ElectrumSeed:
+			if l.Electrum != m.Text[0].ElectrumSeedType {
+				t.Errorf("electrum line typed %q, electrum says %s", l.Electrum, m.Text[0].ElectrumSeedType)
+			}
+			electrum++
+		default:
+			t.Errorf("unexpected seed line %q", phrase)
+		}
+	}
+	if bip39 != 1 || electrum != 1 {
+		t.Fatalf("found %d BIP39 and %d Electrum lines, want 1 and 1", bip39, electrum)
+	}
+}

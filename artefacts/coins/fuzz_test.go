@@ -69,7 +69,7 @@ func FuzzMnemonic(f *testing.F) {
 			}
 		}
 		FindMnemonics(words)
-		FindMnemonicLines([]byte(s))
+		FindSeedLines([]byte(s))
 		ElectrumSeedVersion(s)
 		ValidateETH(s)
 	})

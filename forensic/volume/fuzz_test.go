@@ -47,6 +47,8 @@ func FuzzMBR(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { checkInvariants(t, b) })
 }
 
+// Run with -fuzzminimizetime=1x: minimising every new input of this size
+// otherwise stalls the fuzzer for minutes.
 // FuzzGPT mutates a real sfdisk-made GPT disk (primary and backup tables),
 // the smallest one sfdisk makes: large inputs starve the fuzzer.
 func FuzzGPT(f *testing.F) {

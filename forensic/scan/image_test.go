@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/loupe-forensics/loupe/forensic/evidencetest"
 	"github.com/loupe-forensics/loupe/forensic/filesystem"
 	"github.com/loupe-forensics/loupe/forensic/filesystem/ext4"
+	"github.com/loupe-forensics/loupe/forensic/filesystem/ntfs"
 	"github.com/loupe-forensics/loupe/forensic/finding"
+	"github.com/loupe-forensics/loupe/forensic/source"
 	"github.com/loupe-forensics/loupe/forensic/volume"
 	"github.com/loupe-forensics/loupe/imaging"
 )
@@ -34,8 +37,8 @@ func openRawFile(_ context.Context, paths ...string) (imaging.Image, error) {
 	return fileImage{f, fi.Size()}, nil
 }
 
-// ext4Disk finds the volume system and opens every ext4 partition.
-func ext4Disk(ctx context.Context, img imaging.Image) (*Disk, error) {
+// fsDisk finds the volume system and opens every NTFS or ext4 partition.
+func fsDisk(ctx context.Context, img imaging.Image) (*Disk, error) {
 	sys, err := volume.Detect(ctx, img, img.Size(), img.SectorSize(), img.Ref())
 	if err != nil {
 		return nil, err
@@ -43,28 +46,31 @@ func ext4Disk(ctx context.Context, img imaging.Image) (*Disk, error) {
 	d := &Disk{}
 	for _, p := range sys.Allocated() {
 		v := Volume{Ref: p.Ref, Index: p.Index, Scheme: sys.Kind, Start: p.Start, Length: p.Length, Type: p.Description, Label: p.Label}
-		fsys, err := ext4.Open(ctx, p.Section(img), p.Length, p.Start, p.Ref)
-		if err == nil {
-			v.FS = fsys
+		for _, open := range []filesystem.Opener{ntfs.Open, ext4.Open} {
+			if fsys, err := open(ctx, p.Section(img), p.Length, p.Start, p.Ref); err == nil {
+				v.FS = fsys
+				break
+			}
 		}
 		d.Volumes = append(d.Volumes, v)
 	}
 	return d, nil
 }
 
-// TestExamineImage runs the pipeline on the GPT fixture disk and compares
-// with the manifest, whose digests come from TSK's icat and coreutils.
+// TestExamineImage runs the pipeline on the GPT fixture disk (NTFS and
+// ext4) and compares with the manifest, whose digests come from TSK's icat
+// and coreutils.
 func TestExamineImage(t *testing.T) {
 	disk := evidencetest.DiskInfo(t, "gpt")
 	raw := evidencetest.Raw(t, "gpt")
 	before := snapshot(t, filepath.Dir(raw))
-	s := newScanner(t, Config{Open: Openers{Image: openRawFile, Disk: ext4Disk}})
+	s := newScanner(t, Config{Open: Openers{Image: openRawFile, Disk: fsDisk}})
 	st := &memStore{}
 	sum, err := s.Examine(context.Background(), st, []SourceSpec{{Paths: []string{raw}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Status != "complete" || len(st.volumes) != 2 || sum.Sources[0].FileSystems != 1 {
+	if sum.Status != "complete" || len(st.volumes) != 2 || sum.Sources[0].FileSystems != 2 {
 		t.Fatalf("summary %+v volumes %+v", sum, st.volumes)
 	}
 	if v := st.verifs[0]; v.Computed.MD5 != disk.MD5 || v.Computed.SHA1 != disk.SHA1 || v.Computed.SHA256 != disk.SHA256 || v.Result != NoReference {
@@ -73,40 +79,54 @@ func TestExamineImage(t *testing.T) {
 	run := st.runs[0]
 	got := map[string]finding.Artefact{}
 	for _, a := range run.Kind(filetype.Kind) {
-		if a.Source.PartitionIndex() != 2 {
-			t.Errorf("artefact outside the ext4 partition: %s", a.Source)
+		key := fmt.Sprintf("%d:%s", a.Source.PartitionIndex(), a.Source.Path())
+		if s := a.Source.Find(source.TypeStream); s != nil {
+			key += ":" + s.Locator
 		}
-		got[a.Source.Path()] = a
+		got[key] = a
 	}
-	checked := 0
-	for _, f := range disk.FilesOn(2) {
-		if f.Type != "file" || f.SHA256 == "" {
+	checked, streams := 0, 0
+	for _, f := range disk.Files {
+		if f.Type != "file" || f.SHA256 == "" || f.System || strings.Contains(f.Path, ":") {
 			continue
 		}
-		a, ok := got[f.Path]
+		key := fmt.Sprintf("%d:%s", f.Partition, f.Path)
+		a, ok := got[key]
 		if !ok {
 			if !f.Deleted {
-				t.Errorf("%s: no file.type artefact", f.Path)
+				t.Errorf("%s: no file.type artefact", key)
 			}
 			continue
 		}
 		checked++
 		if a.SourceSHA256 != f.SHA256 {
-			t.Errorf("%s: sha256 %s, icat %s", f.Path, a.SourceSHA256, f.SHA256)
+			t.Errorf("%s: sha256 %s, icat %s", key, a.SourceSHA256, f.SHA256)
 		}
 		if sz, _ := a.Get("size"); sz.Int != f.Size {
-			t.Errorf("%s: size %d, fls %d", f.Path, sz.Int, f.Size)
+			t.Errorf("%s: size %d, fls %d", key, sz.Int, f.Size)
 		}
 		if del, _ := a.Get("deleted"); del.Bool != f.Deleted {
-			t.Errorf("%s: deleted %v, fls %v", f.Path, del.Bool, f.Deleted)
+			t.Errorf("%s: deleted %v, fls %v", key, del.Bool, f.Deleted)
+		}
+		for _, sd := range f.StreamDetails {
+			if sd.SHA256 == "" {
+				continue
+			}
+			streams++
+			if g := got[key+":"+sd.Name]; g.SourceSHA256 != sd.SHA256 {
+				t.Errorf("%s:%s: sha256 %q, icat %s", key, sd.Name, g.SourceSHA256, sd.SHA256)
+			}
 		}
 	}
-	if checked < 8 {
-		t.Fatalf("only %d files compared with the manifest", checked)
+	if checked < 18 || streams < 1 {
+		t.Fatalf("only %d files and %d streams compared with the manifest", checked, streams)
 	}
-	nb := run.Kind(notable.Kind)
-	if len(nb) != 1 || nb[0].Source.Path() != "/home/bob/Documents/archive.tc" {
-		t.Fatalf("notable: %+v", nb)
+	var flagged []string
+	for _, a := range run.Kind(notable.Kind) {
+		flagged = append(flagged, fmt.Sprintf("%d:%s", a.Source.PartitionIndex(), a.Source.Path()))
+	}
+	if want := "1:/Users/alice/Documents/backup.hc 2:/home/bob/Documents/archive.tc"; strings.Join(flagged, " ") != want {
+		t.Fatalf("notable: %v, want %s", flagged, want)
 	}
 	after := snapshot(t, filepath.Dir(raw))
 	if b, a := before[raw], after[raw]; a != b {
@@ -125,7 +145,7 @@ func TestExamineImageCancelledHash(t *testing.T) {
 		<-ctx.Done()
 		return imaging.Digests{}, "", ctx.Err()
 	}
-	s := newScanner(t, Config{Open: Openers{Image: openRawFile, Disk: ext4Disk, Hash: slowHash}})
+	s := newScanner(t, Config{Open: Openers{Image: openRawFile, Disk: fsDisk, Hash: slowHash}})
 	st := &memStore{}
 	go func() { <-started; cancel() }()
 	_, err := s.Examine(ctx, st, []SourceSpec{{Paths: []string{raw}}})
@@ -160,7 +180,6 @@ func (f failingImage) ReadAt(p []byte, off int64) (int, error) {
 // TestUnreadableImageRegion: a read error inside a file becomes a warning
 // naming the file and offset; the other files are still examined.
 func TestUnreadableImageRegion(t *testing.T) {
-	disk := evidencetest.DiskInfo(t, "gpt")
 	raw := evidencetest.Raw(t, "gpt")
 	const target = "/home/bob/Documents/archive.tc"
 	// Locate the container's bytes with the ext4 reader itself.
@@ -168,13 +187,13 @@ func TestUnreadableImageRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := ext4Disk(context.Background(), img)
+	d, err := fsDisk(context.Background(), img)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var bad int64 = -1
 	for _, v := range d.Volumes {
-		if v.FS == nil {
+		if v.FS == nil || v.FS.Kind() != filesystem.KindExt4 {
 			continue
 		}
 		fh, err := v.FS.Open(strings.TrimPrefix(target, "/"))
@@ -196,7 +215,7 @@ func TestUnreadableImageRegion(t *testing.T) {
 		}
 		return failingImage{img, bad, bad + 4096}, nil
 	}
-	s := newScanner(t, Config{Open: Openers{Image: open, Disk: ext4Disk}})
+	s := newScanner(t, Config{Open: Openers{Image: open, Disk: fsDisk}})
 	st := &memStore{}
 	if _, err := s.Examine(context.Background(), st, []SourceSpec{{Paths: []string{raw}}}); err != nil {
 		t.Fatal(err)
@@ -216,21 +235,19 @@ func TestUnreadableImageRegion(t *testing.T) {
 			t.Errorf("artefact from an unreadable file: %+v", a)
 		}
 	}
-	// Every other readable user file was still typed.
-	n := 0
-	for _, f := range disk.FilesOn(2) {
-		if f.Type == "file" && f.SHA256 != "" && !f.Deleted && f.Path != target {
-			n++
+	// Everything else is exactly what a clean examination finds.
+	clean := &memStore{}
+	if _, err := newScanner(t, Config{Open: Openers{Image: openRawFile, Disk: fsDisk}}).Examine(context.Background(), clean, []SourceSpec{{Paths: []string{raw}}}); err != nil {
+		t.Fatal(err)
+	}
+	var want []Keyed
+	for _, a := range clean.runs[0].Artefacts {
+		if a.Source.Path() != target {
+			want = append(want, Keyed{A: a})
 		}
 	}
-	live := 0
-	for _, a := range run.Kind(filetype.Kind) {
-		if del, _ := a.Get("deleted"); !del.Bool {
-			live++
-		}
-	}
-	if live != n {
-		t.Fatalf("%d live files typed, manifest has %d other readable live files", live, n)
+	if d := Diff(want, keyed(run.Artefacts)); len(d) != 0 || len(want) != len(run.Artefacts) {
+		t.Fatalf("artefacts beyond the unreadable file differ: %+v", d)
 	}
 	// The hash pass hit the same region: recorded as a hash problem.
 	if len(st.verifs) != 0 {

@@ -132,6 +132,16 @@ func (f *FS) bootstrap() (err error) {
 	return nil
 }
 
+// Attributes lists the attributes of an entry (attribute lists expanded),
+// as istat shows them.
+func (f *FS) Attributes(ctx context.Context, id filesystem.EntryID) ([]Attribute, error) {
+	rec, _, err := f.recordEntry(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return rec.attrs, nil
+}
+
 // Kind is "ntfs".
 func (f *FS) Kind() string { return filesystem.KindNTFS }
 
@@ -228,6 +238,21 @@ func (f *FS) parseRecord(id int64) (rec *record, soft []error, err error) {
 			continue // go-ntfs already expanded it into the list
 		}
 		rec.nattrs++
+		at := Attribute{Type: uint32(typ), TypeName: a.Type().Name, ID: a.Attribute_id(), Name: a.Name(), Resident: a.IsResident()}
+		if v, ok := a.Reader.(interface{ VtoP(int64) int64 }); ok {
+			if r := v.VtoP(0) / f.recSize; r != id {
+				at.Record = r
+			}
+		}
+		if at.Resident {
+			at.Size = int64(a.Content_size())
+		} else {
+			at.Size = int64(a.Actual_size())
+		}
+		if !at.Resident && a.Runlist_vcn_start() != 0 {
+			at.Size = 0 // later pieces of a stream carry no sizes
+		}
+		rec.attrs = append(rec.attrs, at)
 		var content []byte
 		if a.IsResident() {
 			c, err := residentContent(a)

@@ -49,6 +49,19 @@ const (
 	attrFlagSparse     = 0x8000
 )
 
+// Attribute describes one attribute of an MFT entry, as istat lists them.
+type Attribute struct {
+	Type     uint32 `json:"type"`
+	TypeName string `json:"type_name"`
+	ID       uint16 `json:"id"`
+	Name     string `json:"name,omitempty"`
+	Resident bool   `json:"resident"`
+	Size     int64  `json:"size"` // content size (resident) or actual size (non-resident, first piece)
+	// Record is the MFT record holding the attribute when it is not the
+	// base record (attribute lists).
+	Record int64 `json:"record,omitempty"`
+}
+
 // fileName is one decoded $FILE_NAME attribute.
 type fileName struct {
 	name      string
@@ -85,6 +98,7 @@ type record struct {
 	streams []*stream // unnamed $DATA first, then named in attribute order
 	// indexStreams are named $INDEX_ROOT attributes other than $I30.
 	indexStreams []*stream
+	attrs        []Attribute
 	dirSize      int64
 	reparse      uint32
 	target       string

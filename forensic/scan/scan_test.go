@@ -37,10 +37,11 @@ type memStore struct {
 
 type memRun struct {
 	finding.Collector
-	st     *memStore
-	spec   RunSpec
-	status string
-	reason string
+	st       *memStore
+	spec     RunSpec
+	status   string
+	reason   string
+	accepted int // guarded by st.mu
 }
 
 func (m *memStore) AddSource(_ context.Context, s SourceInfo) (int64, error) {
@@ -75,7 +76,11 @@ func (m *memStore) StartRun(_ context.Context, spec RunSpec) (Run, error) {
 var errDiskFull = errors.New("disk full")
 
 func (r *memRun) Artefact(ctx context.Context, a finding.Artefact) error {
-	if r.st.failAfter > 0 && len(r.Artefacts) >= r.st.failAfter {
+	r.st.mu.Lock()
+	r.accepted++
+	full := r.st.failAfter > 0 && r.accepted > r.st.failAfter
+	r.st.mu.Unlock()
+	if full {
 		return errDiskFull
 	}
 	return r.Collector.Artefact(ctx, a)

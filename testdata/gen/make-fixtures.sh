@@ -82,6 +82,15 @@ command -v go >/dev/null 2>&1 || die "missing the Go toolchain (go), used to bui
 # freezes the clock (the plain form would start it there and let it run,
 # leaving sub-second differences between runs).
 FT=(faketime -f "$FIXTURE_DATE")
+
+# One run at a time on this machine: two runs publishing into the same
+# directory could mix one run's images with the other's manifest.
+need flock util-linux
+exec 9>/tmp/loupe-make-fixtures.lock
+if ! flock -n 9; then
+	log "another make-fixtures run holds /tmp/loupe-make-fixtures.lock; waiting"
+	flock 9
+fi
 export E2FSPROGS_FAKE_TIME=$FIXTURE_EPOCH
 
 work=$(mktemp -d /tmp/loupe-fixtures.XXXXXX)
@@ -96,13 +105,21 @@ trap cleanup EXIT
 win=$work/tree/win
 lin=$work/tree/linux
 mkdir -p "$win" "$lin" "$work/new/peers"
+# FIXTURE_HOOKS="10-base.sh 20-x.sh" runs only those hooks (for debugging a
+# hook, or to leave out one that is not ready); committed outputs come from
+# all hooks.
 for hook in "$here"/tree.d/*.sh; do
 	[ -x "$hook" ] || continue
+	if [ -n "${FIXTURE_HOOKS:-}" ] && [[ " $FIXTURE_HOOKS " != *" $(basename "$hook") "* ]]; then
+		log "tree hook $(basename "$hook") skipped (FIXTURE_HOOKS)"
+		continue
+	fi
 	log "tree hook $(basename "$hook")"
 	"$hook" "$win" "$lin" || die "tree hook $(basename "$hook") failed (exit $?)"
 done
 
-# normalise_times: clamp times to the fixture date and set atime = mtime.
+# normalise_times: clamp times to the fixture date and set atime = mtime
+# (the file systems get their final atime/crtime/ctime from times.py).
 # Reading a file (wimlib, mke2fs) may move its atime under relatime, so this
 # runs again before each file system is built.
 # A directory whose mtime is newer than the fixture date (it was just made)
@@ -154,11 +171,14 @@ build_ntfs() {
 	# Deletions need a mount: no ntfsprogs tool unlinks.
 	mnt=$work/mnt
 	mkdir -p "$mnt"
-	"${FT[@]}" ntfs-3g -o no_detach,rw "$img" "$mnt" &
+	"${FT[@]}" ntfs-3g -o no_detach,rw "$img" "$mnt" 2>"$work/ntfs-3g.log" &
 	local pid=$!
 	local i
 	for i in $(seq 1 100); do mountpoint -q "$mnt" && break; sleep 0.1; done
-	mountpoint -q "$mnt" || die "ntfs-3g mount of $img failed"
+	mountpoint -q "$mnt" || {
+		cat "$work/ntfs-3g.log" >&2
+		die "ntfs-3g mount of $img failed"
+	}
 	python3 "$here/times.py" ntfs "$tree" "$FIXTURE_EPOCH" "$mnt"
 	for f in "${NTFS_DELETE[@]}"; do rm -- "$mnt$f"; done
 	umount "$mnt"

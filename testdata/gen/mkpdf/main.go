@@ -43,6 +43,9 @@ func run(out, title, author, date string) error {
 	pdf.SetAuthor(author, true)
 	pdf.SetCreator("Loupe fixture generator", true)
 	pdf.SetCompression(true)
+	// fpdf walks Go maps (fonts, resources) when writing; without sorted
+	// catalogs their order, and so the bytes, change from run to run.
+	pdf.SetCatalogSort(true)
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "B", 14)
 	pdf.CellFormat(0, 10, title, "", 1, "L", false, 0, "")

@@ -42,6 +42,9 @@ func commands() map[string]command {
 			return exitOK
 		}},
 		"image": {"evidence containers: info, verify, cat", runImage},
+		"ls":    {"list every file-system entry of an image as JSON lines", runLs},
+		"cat":   {"write a file's content (by path or inode, optional stream)", runCat},
+		"stat":  {"all metadata of one entry as JSON (times, runs, provenance)", runStat},
 	}
 }
 

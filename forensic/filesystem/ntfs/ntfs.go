@@ -402,8 +402,9 @@ func (f *FS) streamRuns(s *stream) ([]filesystem.Run, error) {
 				keep.Length = limit - r.FileOffset
 				out = append(out, keep)
 			}
-			start := max(r.FileOffset, limit)
-			out = append(out, filesystem.Run{FileOffset: start, Length: min(end, s.size) - start, Sparse: true})
+			if start := max(r.FileOffset, limit); min(end, s.size) > start {
+				out = append(out, filesystem.Run{FileOffset: start, Length: min(end, s.size) - start, Sparse: true})
+			}
 			continue
 		}
 		if r.FileOffset+r.Length > s.size {

@@ -196,3 +196,21 @@ func PublicKey(priv []byte) ([]byte, bool) {
 	ry.FillBytes(out[33:65])
 	return out, true
 }
+
+// OnCurveXY reports whether 32-byte big-endian x and y satisfy
+// y² = x³ + 7 mod p (an uncompressed point, as Electrum's old master public
+// keys store it).
+func OnCurveXY(xb, yb []byte) bool {
+	if len(xb) != 32 || len(yb) != 32 {
+		return false
+	}
+	x, y := new(big.Int).SetBytes(xb), new(big.Int).SetBytes(yb)
+	if x.Cmp(secpP) >= 0 || y.Cmp(secpP) >= 0 {
+		return false
+	}
+	lhs := new(big.Int).Mul(y, y)
+	lhs.Mod(lhs, secpP)
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, secpP)
+	return lhs.Cmp(rhs) == 0
+}

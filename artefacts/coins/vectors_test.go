@@ -498,3 +498,16 @@ func TestPublicKey(t *testing.T) {
 		t.Fatal("zero key accepted")
 	}
 }
+
+func TestOnCurveXY(t *testing.T) {
+	k := make([]byte, 32)
+	k[31] = 5
+	pub, _ := PublicKey(k)
+	if !OnCurveXY(pub[1:33], pub[33:]) {
+		t.Fatal("5·G not on curve")
+	}
+	pub[64] ^= 1
+	if OnCurveXY(pub[1:33], pub[33:]) {
+		t.Fatal("altered y accepted")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,11 +229,9 @@ func (p *Electrum) plaintext(e *emitter, db *ElectrumDB) error {
 			return err
 		}
 	}
-	// Old (1.x) wallets: one hex master public key, no xpub.
+	// 1.x wallet files: one hex master public key at the top level.
 	if mpk := str(doc["master_public_key"]); mpk != "" {
-		if err := e.artefact(KindXPub, at("master_public_key"),
-			finding.S("xpub", mpk), finding.S("keystore", "old"), finding.S("format", "electrum-old-mpk"),
-			finding.B("validated", len(mpk) == 128 && isHex(mpk))); err != nil {
+		if err := p.oldMPK(e, keystoreInfo{name: "old", path: "", m: map[string]any{"mpk": mpk}}); err != nil {
 			return err
 		}
 	}
@@ -300,7 +299,25 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 	secret("seed", m["seed"], func(s string) bool { return len(strings.Fields(s)) >= 12 || (len(s) == 32 && isHex(s)) })
 	secret("xprv", m["xprv"], func(s string) bool { _, ok := coins.ValidateExtendedKey(s); return ok })
 	if kp := mapOf(m["keypairs"]); len(kp) > 0 {
-		attrs = append(attrs, finding.I("imported_keys", int64(len(kp))))
+		// Imported keys: pubkey → WIF (with Electrum's "type:" prefix) in
+		// the clear, or base64 cipher text under use_encryption.
+		plain := 0
+		for _, v := range kp {
+			w := str(v)
+			if i := strings.IndexByte(w, ':'); i >= 0 {
+				w = w[i+1:]
+			}
+			if _, ok := coins.ValidateWIF(w); ok {
+				plain++
+			}
+		}
+		state := "encrypted"
+		if plain == len(kp) {
+			state = "plaintext"
+		} else if plain > 0 {
+			state = "mixed"
+		}
+		attrs = append(attrs, finding.I("imported_keys", int64(len(kp))), finding.S("keypairs", state))
 	}
 	for _, k := range []string{"seed_type", "derivation", "root_fingerprint", "hw_type", "label", "soft_device_id"} {
 		if s := str(m[k]); s != "" {
@@ -314,6 +331,9 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 	attrs = append(attrs, finding.B("use_encryption", useEnc))
 	if err := e.artefact(KindKeystore, at(ks.path), attrs...); err != nil {
 		return err
+	}
+	if typ == "old" {
+		return p.oldMPK(e, ks)
 	}
 	xpub := str(m["xpub"])
 	if xpub == "" {
@@ -345,6 +365,37 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 		return e.warn(at(path), "electrum: extended key %q fails validation", xpub)
 	}
 	return nil
+}
+
+// oldMPK emits the master public key of an "old" (pre-2.0 seed) keystore:
+// 64 bytes of an uncompressed secp256k1 point without its 0x04 prefix, in hex.
+func (p *Electrum) oldMPK(e *emitter, ks keystoreInfo) error {
+	mpk := str(ks.m["mpk"])
+	path := ks.path + ".mpk"
+	if ks.path == "" {
+		path = "master_public_key"
+	}
+	if mpk == "" {
+		return e.warn(at(path), "electrum: old keystore without a master public key")
+	}
+	if err := e.artefact(KindXPub, at(path), finding.S("xpub", mpk), finding.S("keystore", ks.name),
+		finding.S("keystore_type", "old"), finding.S("format", "electrum-old-mpk"),
+		finding.B("validated", validOldMPK(mpk))); err != nil {
+		return err
+	}
+	if !validOldMPK(mpk) {
+		return e.warn(at(path), "electrum: old master public key %q is not a point on secp256k1", mpk)
+	}
+	return nil
+}
+
+// validOldMPK checks that the hex is X‖Y of a point on the curve.
+func validOldMPK(mpk string) bool {
+	if len(mpk) != 128 || !isHex(mpk) {
+		return false
+	}
+	b, _ := hex.DecodeString(mpk)
+	return coins.OnCurveXY(b[:32], b[32:])
 }
 
 // walletAddress is one address and where it was listed.

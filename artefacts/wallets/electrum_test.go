@@ -93,7 +93,7 @@ func TestElectrumFixturesMatchManifest(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Fatalf("addresses differ from electrum's:\n got %v\nwant %v", got, want)
 			}
-			if w.Reports.WalletType == "standard" {
+			if w.Reports.WalletType != "imported" {
 				for chain, list := range map[string][]string{"receiving": w.Reports.Receiving, "change": w.Reports.Change} {
 					if len(chains[chain]) != len(list) {
 						t.Fatalf("%s chain: %d addresses, electrum lists %d", chain, len(chains[chain]), len(list))
@@ -115,38 +115,74 @@ func TestElectrumFixturesMatchManifest(t *testing.T) {
 				t.Fatalf("labels %v, electrum says %v", labels, w.Reports.Labels)
 			}
 
-			// Master public key and keystore state.
+			// Master public keys and keystore state, per kind of wallet.
 			xpubs := c.Kind(KindXPub)
 			ks := c.Kind(KindKeystore)
-			if w.Reports.WalletType == "imported" {
-				if len(xpubs) != 0 || len(ks) != 0 || mustBool(t, s, "watch_only") {
-					t.Fatalf("imported-address wallet: %d xpubs %d keystores", len(xpubs), len(ks))
+			var xs []string
+			for _, x := range xpubs {
+				xs = append(xs, attrStr(x, "xpub"))
+				if !mustBool(t, x, "validated") {
+					t.Errorf("xpub %s not validated", attrStr(x, "xpub"))
 				}
-				return
 			}
-			if len(xpubs) != 1 || attrStr(xpubs[0], "xpub") != w.Reports.MPK || !mustBool(t, xpubs[0], "validated") {
-				t.Fatalf("xpub %+v, electrum getmpk %v", xpubs, w.Reports.MPK)
-			}
-			if xpubs[0].Source.ID != "keystore.xpub" {
-				t.Errorf("xpub source %s", xpubs[0].Source)
-			}
-			if len(ks) != 1 {
-				t.Fatalf("%d keystores", len(ks))
-			}
-			seed, xprv := attrStr(ks[0], "seed"), attrStr(ks[0], "xprv")
 			watch := strings.HasPrefix(w.RestoredFrom, "xpub") || strings.HasPrefix(w.RestoredFrom, "zpub")
-			switch {
-			case watch:
-				if seed != "absent" || xprv != "absent" || !mustBool(t, s, "watch_only") {
-					t.Fatalf("watch-only: seed %s xprv %s", seed, xprv)
+			type state struct{ seed, xprv string }
+			var wantX []string
+			var wantKS []state
+			switch w.File {
+			case "electrum/imported_addresses":
+				if len(ks) != 0 || len(xpubs) != 0 {
+					t.Fatal("imported addresses have no keystore")
 				}
-			case w.KeystoreEncrypt:
-				if seed != "encrypted" || xprv != "encrypted" || mustBool(t, s, "watch_only") {
-					t.Fatalf("keystore-encrypted: seed %s xprv %s", seed, xprv)
+			case "electrum/imported_keys":
+				if len(ks) != 1 || attrStr(ks[0], "type") != "imported" || attrStr(ks[0], "keypairs") != "encrypted" || attrInt(ks[0], "imported_keys") != 2 {
+					t.Fatalf("imported keys keystore %+v", ks)
+				}
+			case "electrum/multisig_2of2":
+				wantX = strings.Fields(w.RestoredFrom) // the cosigners' xpubs it was made from
+				wantKS = []state{{"absent", "absent"}, {"absent", "absent"}}
+				if xs[0] != w.Reports.MPK && xs[1] != w.Reports.MPK {
+					t.Fatalf("getmpk %v not among %v", w.Reports.MPK, xs)
+				}
+				if !mustBool(t, s, "watch_only") {
+					t.Fatal("multisig of two xpubs is watch-only")
+				}
+			case "electrum/old_seed":
+				wantX = []string{w.Reports.MPK.(string)}
+				wantKS = []state{{"plaintext", "absent"}}
+				if attrStr(xpubs[0], "format") != "electrum-old-mpk" || xpubs[0].Source.ID != "keystore.mpk" {
+					t.Fatalf("old mpk %+v %s", xpubs[0].Attrs, xpubs[0].Source)
 				}
 			default:
-				if seed != "plaintext" || xprv != "plaintext" || mustBool(t, s, "watch_only") {
-					t.Fatalf("plain: seed %s xprv %s", seed, xprv)
+				wantX = []string{w.Reports.MPK.(string)}
+				switch {
+				case watch:
+					wantKS = []state{{"absent", "absent"}}
+				case w.KeystoreEncrypt:
+					wantKS = []state{{"encrypted", "encrypted"}}
+				default:
+					wantKS = []state{{"plaintext", "plaintext"}}
+				}
+				if xpubs[0].Source.ID != "keystore.xpub" {
+					t.Errorf("xpub source %s", xpubs[0].Source)
+				}
+				if mustBool(t, s, "watch_only") != watch {
+					t.Fatalf("watch_only %v", !watch)
+				}
+			}
+			sort.Strings(xs)
+			sort.Strings(wantX)
+			if strings.Join(xs, ",") != strings.Join(wantX, ",") {
+				t.Fatalf("master public keys %v, want %v", xs, wantX)
+			}
+			if wantKS != nil {
+				if len(ks) != len(wantKS) {
+					t.Fatalf("%d keystores, want %d", len(ks), len(wantKS))
+				}
+				for i, k := range ks {
+					if got := (state{attrStr(k, "seed"), attrStr(k, "xprv")}); got != wantKS[i] {
+						t.Fatalf("keystore %s: %+v, want %+v", attrStr(k, "keystore"), got, wantKS[i])
+					}
 				}
 			}
 			// Secrets never reach the findings: neither the seed nor an xprv.
@@ -254,19 +290,20 @@ func TestElectrumHostile(t *testing.T) {
 		warnings int
 		wrong    bool
 	}{
-		"truncated wallet":    {string(base[:len(base)/2]), 1, false},
-		"not electrum json":   {`{"name": "x", "version": 1}`, 0, true},
-		"bie1 garbage":        {"QklFMQ!!!", 1, false},
-		"bie1 short":          {"QklFMQ==", 1, false},
-		"bie1 cut":            {string(enc[:60]), 1, false},
-		"wrong types":         {`{"seed_version": "x", "wallet_type": 5, "keystore": {"xpub": 7, "seed": ["a"]}, "addresses": {"receiving": [1, null, "bc1qnotvalid"]}, "labels": [], "transactions": {"ab": 5}, "verified_tx3": {"ab": ["x"]}}`, 4, false},
-		"invalid xpub":        {`{"seed_version": 50, "keystore": {"type": "bip32", "xpub": "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet9"}}`, 1, false},
-		"top-level null":      {`null`, 0, true},
-		"patch garbage":       {string(base) + ",\n{]", 1, false},
-		"trailing junk":       {string(base) + "junk", 1, false},
-		"patch on scalar":     {string(base) + `,` + `{"op":"add","path":"/seed_version/x","value":1}`, 1, false},
-		"deep patch path":     {string(base) + `,` + `{"op":"add","path":"/addresses/receiving/99999","value":"x"}`, 1, false},
-		"old format 1.x keys": {`{"seed_version": 4, "master_public_key": "` + strings.Repeat("ab", 64) + `", "use_encryption": false, "imported_keys": {}}`, 0, false},
+		"truncated wallet":     {string(base[:len(base)/2]), 1, false},
+		"not electrum json":    {`{"name": "x", "version": 1}`, 0, true},
+		"bie1 garbage":         {"QklFMQ!!!", 1, false},
+		"bie1 short":           {"QklFMQ==", 1, false},
+		"bie1 cut":             {string(enc[:60]), 1, false},
+		"wrong types":          {`{"seed_version": "x", "wallet_type": 5, "keystore": {"xpub": 7, "seed": ["a"]}, "addresses": {"receiving": [1, null, "bc1qnotvalid"]}, "labels": [], "transactions": {"ab": 5}, "verified_tx3": {"ab": ["x"]}}`, 4, false},
+		"invalid xpub":         {`{"seed_version": 50, "keystore": {"type": "bip32", "xpub": "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet9"}}`, 1, false},
+		"top-level null":       {`null`, 0, true},
+		"patch garbage":        {string(base) + ",\n{]", 1, false},
+		"trailing junk":        {string(base) + "junk", 1, false},
+		"patch on scalar":      {string(base) + `,` + `{"op":"add","path":"/seed_version/x","value":1}`, 1, false},
+		"deep patch path":      {string(base) + `,` + `{"op":"add","path":"/addresses/receiving/99999","value":"x"}`, 1, false},
+		"1.x layout, real mpk": {`{"seed_version": 4, "master_public_key": "` + m.Electrum[7].Reports.MPK.(string) + `", "use_encryption": false, "imported_keys": {}}`, 0, false},
+		"1.x layout, bad mpk":  {`{"seed_version": 4, "master_public_key": "` + strings.Repeat("ab", 64) + `", "use_encryption": false}`, 1, false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -75,7 +75,7 @@ func TestPlacementHook(t *testing.T) {
 		}
 		placed++
 	}
-	if placed != 9 {
-		t.Fatalf("%d placements, want 9", placed)
+	if placed != 12 {
+		t.Fatalf("%d placements, want 12", placed)
 	}
 }

@@ -5,7 +5,8 @@
 # Electrum's seeds and encryption salts are random, so every regeneration
 # rewrites the wallets and the manifest together; tests read the manifest.
 #
-# Needs: electrum (Debian package, 4.3.x), python3 (manifest assembly only).
+# Needs: electrum (Debian package, 4.3.x, whose library /usr/bin/python3
+# imports for the old-format seed and the multisig wallet), python3.
 # Usage: testdata/gen/wallets.sh [SHARED_DIR]   (default ../shared next to the repo)
 set -euo pipefail
 
@@ -75,6 +76,35 @@ make_wallet watch_only "$zpub" "" ""
 imported=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))[:3]))' "$work/rep/standard_wallet.receiving.json")
 make_wallet imported_addresses "$imported" "" ""
 
+# Imported private keys (keystore type "imported", keypairs encrypted with
+# the password): two keys electrum exports from the standard wallet.
+wifs=""
+for a in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))[1:3]))' "$work/rep/standard_wallet.receiving.json"); do
+	wifs="$wifs $(E getprivatekeys -w "$out/electrum/standard_wallet" "$a" 2>/dev/null)"
+done
+make_wallet imported_keys "${wifs# }" "$pass" false
+# A pre-2.0 style seed (Electrum's old 1626-word list, made by Electrum's
+# own old_mnemonic module): restoring it gives an "old" keystore with a hex
+# master public key.
+seed_old=$(/usr/bin/python3 -c 'import os; from electrum.old_mnemonic import mn_encode; print(" ".join(mn_encode(os.urandom(16).hex())))')
+make_wallet old_seed "$seed_old" "" ""
+# Multisig 2-of-2 (p2sh) from the standard and file-encrypted wallets' xpubs.
+mpk1=$(cat "$work/rep/standard_wallet.mpk.json")
+mpk2=$(cat "$work/rep/file_encrypted.mpk.json")
+/usr/bin/python3 "$here/wallets-multisig.py" "$work/edir" "$out/electrum/multisig_2of2" 2 "$mpk1" "$mpk2"
+ms=$out/electrum/multisig_2of2
+E listaddresses -w "$ms" >"$work/rep/multisig_2of2.addresses.json"
+E listaddresses --labels -w "$ms" >"$work/rep/multisig_2of2.labels.json"
+E listaddresses --receiving -w "$ms" >"$work/rep/multisig_2of2.receiving.json"
+E listaddresses --change -w "$ms" >"$work/rep/multisig_2of2.change.json"
+E getmpk -w "$ms" >"$work/rep/multisig_2of2.mpk.json"
+E get seed_version -w "$ms" >"$work/rep/multisig_2of2.seed_version.json"
+E get wallet_type -w "$ms" >"$work/rep/multisig_2of2.wallet_type.json"
+E get use_encryption -w "$ms" >"$work/rep/multisig_2of2.use_encryption.json" 2>/dev/null || echo false >"$work/rep/multisig_2of2.use_encryption.json"
+printf '%s\n' "$mpk1 $mpk2" >"$work/rep/multisig_2of2.input"
+printf '\n' >"$work/rep/multisig_2of2.password"
+printf '\n' >"$work/rep/multisig_2of2.encrypt_file"
+
 # Ethereum keystore: go-ethereum's public light-scrypt vector (password "")
 # under the file name geth gives it (UTC--<time>--<address>).
 install -m 0644 "$shared/vectors/keystore/very-light-scrypt.json" \
@@ -109,7 +139,8 @@ def text(p):
     with open(p) as f:
         return f.read().rstrip("\n")
 wallets = []
-for name in ["standard_wallet", "segwit_wallet", "keystore_encrypted", "file_encrypted", "watch_only", "imported_addresses"]:
+for name in ["standard_wallet", "segwit_wallet", "keystore_encrypted", "file_encrypted", "watch_only", "imported_addresses",
+             "imported_keys", "old_seed", "multisig_2of2"]:
     path = os.path.join(out, "electrum", name)
     with open(path, "rb") as f:
         data = f.read()

@@ -3,6 +3,8 @@
 # run, the manifest of expected values and the peer tools' listings.
 #
 #   testdata/gen/make-fixtures.sh        (or: make fixtures)
+#   testdata/gen/make-fixtures.sh --from-head
+#                                        the same from committed inputs only
 #
 # Outputs (testdata/evidence/):
 #   gpt.raw.gz, mbr.raw.gz             whole disks, gzip -n -9
@@ -40,6 +42,20 @@ umask 022
 
 here=$(cd "$(dirname "$0")" && pwd)
 testdata=$(cd "$here/.." && pwd)
+
+# --from-head: build from the committed generator, hooks and artefact
+# fixtures only (a git archive of HEAD), so other people's uncommitted work
+# in the tree cannot leak into the committed evidence. Outputs still go to
+# this tree's testdata/evidence (or FIXTURES_OUT).
+if [ "${1:-}" = --from-head ]; then
+	repo=$(cd "$testdata/.." && pwd)
+	export_dir=$(mktemp -d /tmp/loupe-fixtures-head.XXXXXX)
+	trap 'rm -rf "$export_dir"' EXIT
+	git -C "$repo" archive HEAD go.mod go.sum testdata/gen testdata/artefacts | tar -x -C "$export_dir"
+	printf '[make-fixtures] building from HEAD %s\n' "$(git -C "$repo" rev-parse --short HEAD)" >&2
+	FIXTURES_OUT=${FIXTURES_OUT:-$testdata/evidence} "$export_dir/testdata/gen/make-fixtures.sh"
+	exit
+fi
 # FIXTURES_OUT redirects the outputs (used to check that two runs agree).
 out=${FIXTURES_OUT:-$testdata/evidence}
 

@@ -261,20 +261,19 @@ func isCosignerKey(k string) bool {
 	return err == nil
 }
 
+// electrumEra names the client generation that wrote a seed_version: 4 is
+// the 1.x format, 11–13 the 2.x formats, 14 the 3.0 upgrade (imported
+// wallets converted), and later clients count up from there (4.3 writes 50).
 func electrumEra(v int64) string {
 	switch {
 	case v <= 0:
 		return "unknown"
 	case v <= 4:
-		return "1.x (old seed format)"
-	case v < 13:
-		return "2.0–2.2"
-	case v < 17:
-		return "2.3–2.7"
-	case v < 18:
-		return "2.7–2.9 (keystore split)"
+		return "1.x"
+	case v <= 13:
+		return "2.x"
 	default:
-		return "3.x/4.x"
+		return "3.0 or later"
 	}
 }
 
@@ -420,6 +419,10 @@ func electrumAddresses(doc map[string]any) (out []walletAddress, bad []string) {
 		}
 	}
 	switch v := doc["addresses"].(type) {
+	case []any: // imported wallets before 3.0 kept a plain list
+		for i, a := range v {
+			add(walletAddress{addr: str(a), chain: "imported", index: -1, path: "addresses." + strconv.Itoa(i)})
+		}
 	case map[string]any:
 		_, hasRecv := v["receiving"]
 		_, hasChange := v["change"]

@@ -303,6 +303,7 @@ func TestElectrumHostile(t *testing.T) {
 		"patch on scalar":      {string(base) + `,` + `{"op":"add","path":"/seed_version/x","value":1}`, 1, false},
 		"deep patch path":      {string(base) + `,` + `{"op":"add","path":"/addresses/receiving/99999","value":"x"}`, 1, false},
 		"1.x layout, real mpk": {`{"seed_version": 4, "master_public_key": "` + m.Electrum[7].Reports.MPK.(string) + `", "use_encryption": false, "imported_keys": {}}`, 0, false},
+		"2.x imported list":    {`{"seed_version": 13, "wallet_type": "imported", "addresses": ["` + m.Electrum[0].Reports.Receiving[0] + `", 5]}`, 1, false},
 		"1.x layout, bad mpk":  {`{"seed_version": 4, "master_public_key": "` + strings.Repeat("ab", 64) + `", "use_encryption": false}`, 1, false},
 	}
 	for name, tc := range cases {

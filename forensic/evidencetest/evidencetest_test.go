@@ -433,3 +433,52 @@ func TestMaterializeProcesses(t *testing.T) {
 		t.Fatalf("cache dir holds %d entries, want only p.raw", len(ents))
 	}
 }
+
+// The committed peer listings and the manifest must come from the same run:
+// every manifest entry is in the partition's fls listing with the same
+// address and deletion mark, and ewfinfo shows the stored hashes.
+func TestPeersAgreeWithManifest(t *testing.T) {
+	m := Manifest(t)
+	for name, d := range m.Disks {
+		for _, p := range d.Partitions {
+			b, err := os.ReadFile(filepath.Join(Dir(t), "peers", fmt.Sprintf("%s.p%d.fls.txt", name, p.Index)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := map[string]string{} // "/path" -> "addr" or "* addr"
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				head, path, ok := strings.Cut(line, ":\t")
+				if !ok || len(head) < 5 {
+					t.Fatalf("%s p%d: bad fls line %q", name, p.Index, line)
+				}
+				listed["/"+path] = strings.TrimSuffix(head[4:], "(realloc)")
+			}
+			n := 0
+			for _, f := range d.FilesOn(p.Index) {
+				want := f.TSKAddr
+				if f.Deleted {
+					want = "* " + want
+				}
+				if got := listed[f.Path]; got != want {
+					t.Errorf("%s p%d: %s listed as %q, manifest %q", name, p.Index, f.Path, got, want)
+				}
+				for _, s := range f.StreamDetails {
+					if got := listed[f.Path+":"+s.Name]; got != s.TSKAddr {
+						t.Errorf("%s p%d: stream %s:%s listed as %q, manifest %q", name, p.Index, f.Path, s.Name, got, s.TSKAddr)
+					}
+				}
+				n++
+			}
+			if n == 0 {
+				t.Errorf("%s p%d: no manifest entries", name, p.Index)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(Dir(t), "peers", name+".ewfinfo.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "MD5:\t\t\t"+d.E01Stored.MD5) || !strings.Contains(string(b), "SHA1:\t\t\t"+d.E01Stored.SHA1) {
+			t.Errorf("%s: ewfinfo listing does not show the manifest's stored hashes", name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -13,7 +14,8 @@ import (
 // dirent is one name in a directory block.
 type dirent struct {
 	ino     uint32
-	name    string
+	name    string // set for deleted names, which outlive the block buffer
+	nameB   []byte // the name in the block buffer; valid during the callback only
 	ftype   uint8
 	deleted bool  // found in the slack of another entry's record
 	off     int64 // volume offset of the record (for warnings)
@@ -35,7 +37,9 @@ func (f *FS) readDir(ctx context.Context, in *inode, ref *source.Ref, fn func(d 
 		return nil
 	}
 	htree := in.flags&flagIndex != 0
-	buf := make([]byte, 0, dirRead)
+	bp := f.dirBufs.Get().(*[]byte)
+	defer f.dirBufs.Put(bp)
+	buf := *bp
 	// A directory cannot hold more than the volume; a hostile extent list
 	// mapping the same blocks over and over must not read forever.
 	budget := f.size
@@ -148,17 +152,17 @@ func (f *FS) parseEntries(b []byte, voff int64, dir *inode, ref *source.Ref, fn 
 			// record (the first of its block) keeps its name but loses its
 			// inode; TSK lists these as deleted names of inode 0.
 			if name := string(b[pos+8 : pos+8+nl]); name != "." && name != ".." && validName(name) {
-				deleted = append(deleted, dirent{name: name, ftype: ft, deleted: true, off: voff + int64(pos)})
+				deleted = append(deleted, dirent{name: name, nameB: []byte(name), ftype: ft, deleted: true, off: voff + int64(pos)})
 			}
 		} else if ino != 0 {
 			if ino > f.ninodes {
 				f.warn(ref, f.volOff+voff+int64(pos), fmt.Errorf("ext4: directory inode %d: entry at image byte %d names inode %d of %d: %w",
 					dir.ino, f.volOff+voff+int64(pos), ino, f.ninodes, filesystem.ErrCorrupt))
-			} else if name := string(b[pos+8 : pos+8+nl]); name != "." && name != ".." {
-				if !validName(name) {
+			} else if name := b[pos+8 : pos+8+nl]; !isDots(name) {
+				if !validNameB(name) {
 					f.warn(ref, f.volOff+voff+int64(pos), fmt.Errorf("ext4: directory inode %d: entry at image byte %d has an invalid name %q: %w",
 						dir.ino, f.volOff+voff+int64(pos), name, filesystem.ErrCorrupt))
-				} else if err := fn(dirent{ino: ino, name: name, ftype: ft, off: voff + int64(pos)}); err != nil {
+				} else if err := fn(dirent{ino: ino, nameB: name, ftype: ft, off: voff + int64(pos)}); err != nil {
 					return err
 				}
 			}
@@ -196,7 +200,7 @@ func (f *FS) scanSlack(s []byte, blockRest int, voff int64, out []dirent) []dire
 			p += 4
 			continue
 		}
-		out = append(out, dirent{ino: ino, name: name, ftype: ft, deleted: true, off: voff + int64(p)})
+		out = append(out, dirent{ino: ino, name: name, nameB: []byte(name), ftype: ft, deleted: true, off: voff + int64(p)})
 		p += mr
 	}
 	return out
@@ -205,4 +209,12 @@ func (f *FS) scanSlack(s []byte, blockRest int, voff int64, out []dirent) []dire
 // validName rejects names that would break paths; the kernel never writes them.
 func validName(s string) bool {
 	return s != "" && !strings.ContainsAny(s, "/\x00")
+}
+
+func validNameB(b []byte) bool {
+	return len(b) > 0 && bytes.IndexByte(b, '/') < 0 && bytes.IndexByte(b, 0) < 0
+}
+
+func isDots(b []byte) bool {
+	return (len(b) == 1 && b[0] == '.') || (len(b) == 2 && b[0] == '.' && b[1] == '.')
 }

@@ -50,8 +50,8 @@ const (
 	maxRuns           = 1 << 20 // runs kept for one file
 	maxDeletedNames   = 1 << 20 // deleted names queued during one walk
 	maxGroupDescBytes = 64 << 20
-	cacheChunk        = 64 << 10 // inode-table cache granularity
-	cacheChunks       = 256      // 16 MiB of inode tables at most
+	cacheChunk        = 16 << 10 // inode-table cache granularity: 64 inodes of 256 bytes
+	cacheChunks       = 128      // 2 MiB of inode tables: a walk's locality is one directory's inodes
 )
 
 type group struct {
@@ -78,7 +78,8 @@ type FS struct {
 	label              string
 	uuid               string
 
-	cache *chunkCache
+	cache   *chunkCache
+	dirBufs sync.Pool // *[]byte of dirRead bytes, reused across directories
 
 	mu       sync.Mutex
 	warnings []filesystem.Warning
@@ -219,6 +220,7 @@ func open(ctx context.Context, r io.ReaderAt, size, volumeOffset int64, parent *
 		}
 	}
 	f.cache = newChunkCache()
+	f.dirBufs.New = func() any { b := make([]byte, dirRead); return &b }
 	// The root must be a directory or nothing else can be trusted.
 	root, err := f.inode(rootIno)
 	if err != nil {
@@ -342,8 +344,10 @@ func cstring(b []byte) string {
 	return string(b)
 }
 
-// chunkCache keeps recently read inode-table chunks. Chunks are never
-// modified after insertion, so callers may keep slices of them.
+// chunkCache keeps recently read inode-table chunks. Records are copied
+// out under the lock (see inodeInto), so evicted buffers can be reused for
+// the next read without anyone still looking at them; a walk therefore
+// allocates no inode-table memory beyond the cache itself.
 type chunkCache struct {
 	mu    sync.Mutex
 	m     map[int64][]byte
@@ -354,39 +358,43 @@ type chunkCache struct {
 
 func newChunkCache() *chunkCache { return &chunkCache{m: make(map[int64][]byte, cacheChunks)} }
 
-// chunk returns the cached chunk starting at volume offset base (a multiple
-// of cacheChunk), reading it when absent. Near the end of the volume the
-// chunk is shorter.
-func (f *FS) chunk(base int64) ([]byte, error) {
+// record copies the n-byte record at volume offset off (inside one chunk)
+// into dst, reading the chunk through the cache.
+func (f *FS) record(dst []byte, off int64) error {
+	base := off &^ (cacheChunk - 1)
+	rel := int(off - base)
 	c := f.cache
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	b, ok := c.m[base]
-	c.mu.Unlock()
-	if ok {
-		return b, nil
-	}
-	n := int64(cacheChunk)
-	if base >= f.size {
-		return nil, fmt.Errorf("%w: volume byte %d beyond the volume's %d bytes: %w", errShort, base, f.size, filesystem.ErrCorrupt)
-	}
-	if f.size-base < n {
-		n = f.size - base
-	}
-	b = make([]byte, n)
-	if err := readFull(f.r, b, base); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if _, ok := c.m[base]; !ok {
+	if !ok {
+		if base >= f.size {
+			return fmt.Errorf("%w: volume byte %d beyond the volume's %d bytes: %w", errShort, base, f.size, filesystem.ErrCorrupt)
+		}
+		n := min(int64(cacheChunk), f.size-base)
+		var buf []byte
 		if c.count == cacheChunks {
-			delete(c.m, c.ring[c.next])
+			old := c.ring[c.next]
+			buf = c.m[old][:cap(c.m[old])]
+			delete(c.m, old)
 		} else {
+			buf = make([]byte, cacheChunk)
 			c.count++
 		}
+		// Reading under the lock keeps the buffer private until it is
+		// complete; the walk is sequential, so little is lost.
+		if err := readFull(f.r, buf[:n], base); err != nil {
+			c.count-- // the buffer is dropped; the slot is free again
+			return err
+		}
+		b = buf[:n]
 		c.ring[c.next] = base
 		c.next = (c.next + 1) % cacheChunks
 		c.m[base] = b
 	}
-	c.mu.Unlock()
-	return b, nil
+	if rel+len(dst) > len(b) {
+		return fmt.Errorf("%w: %d-byte record at volume byte %d past the volume end: %w", errShort, len(dst), off, filesystem.ErrCorrupt)
+	}
+	copy(dst, b[rel:])
+	return nil
 }

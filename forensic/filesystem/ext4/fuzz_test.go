@@ -90,7 +90,7 @@ func FuzzDirBlock(f *testing.F) {
 		}
 		dir := &inode{ino: 12}
 		err := fsys.parseEntries(b, 0, dir, fsys.ref, func(d dirent) error {
-			if !validName(d.name) || d.off < 0 || d.off >= int64(len(b)) || d.ino > fsys.ninodes {
+			if !validNameB(d.nameB) || d.off < 0 || d.off >= int64(len(b)) || d.ino > fsys.ninodes {
 				t.Fatalf("dirent %+v from a %d-byte block", d, len(b))
 			}
 			return nil

@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io/fs"
@@ -29,12 +30,13 @@ const (
 	flagInline  = 0x10000000
 )
 
-// inode is a decoded inode record. raw aliases the cached inode-table chunk
-// and must not be modified.
+// inode is a decoded inode record. raw is the record: usually rec, the
+// inode's own copy; while the orphan scan decodes in place, its read buffer.
 type inode struct {
 	ino      uint32
 	off      int64 // volume offset of the record
 	raw      []byte
+	rec      [256]byte
 	mode     uint16
 	uid, gid uint32
 	size     uint64
@@ -76,26 +78,32 @@ func (f *FS) inodeInto(ino uint32, in *inode) error {
 	if err != nil {
 		return err
 	}
-	base := off &^ (cacheChunk - 1)
-	c, err := f.chunk(base)
-	if err != nil {
+	dst := in.rec[:]
+	if f.isz <= int64(len(in.rec)) {
+		dst = in.rec[:f.isz]
+	} else {
+		dst = make([]byte, f.isz)
+	}
+	if f.isz > cacheChunk {
+		err = f.read(dst, off)
+	} else if err = f.record(dst, off); err != nil {
 		// The chunk has an unreadable part (a bad sector, a truncated
 		// image); the record itself may still be readable.
-		rec := make([]byte, f.isz)
-		if err := f.read(rec, off); err != nil {
-			return at(f.volOff+off, fmt.Errorf("ext4: inode %d at image byte %d: %w", ino, f.volOff+off, err))
-		}
-		decodeInode(rec, in)
-		in.ino, in.off = ino, off
-		return nil
+		err = f.read(dst, off)
 	}
-	rel := off - base
-	if rel+f.isz > int64(len(c)) {
-		return at(f.volOff+off, fmt.Errorf("ext4: inode %d at image byte %d: %w: record past the volume end: %w", ino, f.volOff+off, errShort, filesystem.ErrCorrupt))
+	if err != nil {
+		return at(f.volOff+off, fmt.Errorf("ext4: inode %d at image byte %d: %w", ino, f.volOff+off, err))
 	}
-	decodeInode(c[rel:rel+f.isz], in)
+	decodeInode(dst, in)
 	in.ino, in.off = ino, off
 	return nil
+}
+
+// clone returns a copy of in whose raw record is its own.
+func (in *inode) clone() *inode {
+	c := *in
+	c.raw = bytes.Clone(in.raw)
+	return &c
 }
 
 // decodeInode fills in from a raw record of at least 128 bytes.
@@ -167,11 +175,10 @@ func decodeTime(sec, extra uint32, hasExtra bool) time.Time {
 	return time.Unix(s, ns).UTC()
 }
 
-// times decodes every timestamp; the five share one allocation.
-func (in *inode) times() filesystem.Timestamps {
+// times decodes every timestamp into ts, which the pointers refer to.
+func (in *inode) times(ts *[5]time.Time) filesystem.Timestamps {
 	le := binary.LittleEndian
 	b := in.raw
-	ts := new([5]time.Time)
 	var t filesystem.Timestamps
 	ts[0] = decodeTime(le.Uint32(b[0x10:]), in.u32(0x88), in.hasField(0x88, 4))
 	ts[1] = decodeTime(le.Uint32(b[0x08:]), in.u32(0x8C), in.hasField(0x8C, 4))
@@ -256,30 +263,36 @@ func direntType(ft uint8) (string, fs.FileMode) {
 
 // entryBox keeps an Entry and its Ref in one allocation.
 type entryBox struct {
-	e   filesystem.Entry
-	ref source.Ref
-	uid uint32
-	gid uint32
+	e     filesystem.Entry
+	ref   source.Ref
+	times [5]time.Time
+	uid   uint32
+	gid   uint32
+}
+
+// idString is an inode number as an EntryID; 0 (none) is "".
+func idString(ino uint32) filesystem.EntryID {
+	if ino == 0 {
+		return ""
+	}
+	return filesystem.EntryID(strconv.FormatUint(uint64(ino), 10))
 }
 
 // entry builds the Entry of in as reached by path (absolute; "" for an
 // entry opened by id alone).
-func (f *FS) entry(in *inode, path, name string, parent uint32) *filesystem.Entry {
+func (f *FS) entry(in *inode, path, name string, parent filesystem.EntryID) *filesystem.Entry {
 	box := &entryBox{uid: in.uid, gid: in.gid}
 	e := &box.e
 	id := strconv.FormatUint(uint64(in.ino), 10)
 	box.ref = source.Ref{Type: source.TypeEntry, Locator: path, ID: id, Parent: f.ref}
-	e.Path, e.Name, e.ID = path, name, filesystem.EntryID(id)
-	if parent != 0 {
-		e.ParentID = filesystem.EntryID(strconv.FormatUint(uint64(parent), 10))
-	}
+	e.Path, e.Name, e.ID, e.ParentID = path, name, filesystem.EntryID(id), parent
 	e.Type = typeName(in.mode)
 	e.Size = in.fileSize()
 	e.Mode = in.fileMode()
 	e.Perm = uint32(in.mode & 0o7777)
 	e.UID, e.GID = &box.uid, &box.gid
 	e.Links = uint32(in.links)
-	e.Times = in.times()
+	e.Times = in.times(&box.times)
 	e.Deleted = in.links == 0 && in.ino != rootIno
 	e.Ref = &box.ref
 	if e.Type == filesystem.TypeSymlink {

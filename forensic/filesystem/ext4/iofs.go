@@ -39,7 +39,7 @@ func (f *FS) lookup(ctx context.Context, op, name string) (*inode, uint32, error
 		}
 		var found uint32
 		err := f.readDir(ctx, in, f.ref.Entry("/"+name, ""), func(d dirent) error {
-			if !d.deleted && d.name == part {
+			if !d.deleted && string(d.nameB) == part {
 				found = d.ino
 				return errFound
 			}
@@ -72,7 +72,7 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fileInfo{f.entry(in, absPath(name), path.Base(name), parent), path.Base(name)}, nil
+	return fileInfo{f.entry(in, absPath(name), path.Base(name), idString(parent)), path.Base(name)}, nil
 }
 
 // Lstat implements fs.ReadLinkFS; it is Stat, since Stat never follows links.
@@ -101,7 +101,7 @@ func (f *FS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.openInode(in, f.entry(in, absPath(name), path.Base(name), parent), path.Base(name))
+	return f.openInode(in, f.entry(in, absPath(name), path.Base(name), idString(parent)), path.Base(name))
 }
 
 // ReadDir implements fs.ReadDirFS: allocated names, sorted, without "." and "..".
@@ -124,12 +124,13 @@ func (f *FS) list(ctx context.Context, dir *inode, dirPath string) ([]fs.DirEntr
 		if d.deleted {
 			return nil
 		}
-		p := prefix + "/" + d.name
+		p := prefix + "/" + string(d.nameB)
+		name := p[len(prefix)+1:]
 		if err := f.inodeInto(d.ino, &child); err != nil {
 			f.warnErr(f.ref.Entry(p, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 			return nil
 		}
-		out = append(out, dirEntry{fileInfo{f.entry(&child, p, d.name, dir.ino), d.name}})
+		out = append(out, dirEntry{fileInfo{f.entry(&child, p, name, idString(dir.ino)), name}})
 		return nil
 	})
 	if err != nil {
@@ -162,7 +163,7 @@ func (f *FS) StatID(ctx context.Context, id filesystem.EntryID) (*filesystem.Ent
 	if err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: string(id), Err: err}
 	}
-	return f.entry(in, "", "", 0), nil
+	return f.entry(in, "", "", ""), nil
 }
 
 // OpenID implements filesystem.FS; deleted inodes open too, as long as
@@ -182,11 +183,11 @@ func (f *FS) OpenID(ctx context.Context, id filesystem.EntryID, stream string) (
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: string(id), Err: err}
 	}
-	return f.openInode(in, f.entry(in, "", "", 0), string(id))
+	return f.openInode(in, f.entry(in, "", "", ""), string(id))
 }
 
 func (f *FS) openInode(in *inode, e *filesystem.Entry, name string) (*file, error) {
-	fl := &file{f: f, in: *in, e: e, name: name}
+	fl := &file{f: f, in: *in.clone(), e: e, name: name}
 	if in.typ() == modeDir {
 		return fl, nil
 	}

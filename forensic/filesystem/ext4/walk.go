@@ -121,12 +121,16 @@ func (w *walker) drain() error {
 		if in.typ() != modeDir {
 			continue
 		}
+		parentID := idString(q.ino)
 		err := f.readDir(w.ctx, &in, dirRef, func(d dirent) error {
 			if err := w.tick(); err != nil {
 				return err
 			}
-			path := q.path + "/" + d.name
+			path := q.path + "/" + string(d.nameB)
 			if d.deleted || q.deleted {
+				if d.name == "" { // a live name below a deleted directory
+					d.name = path[len(q.path)+1:]
+				}
 				if len(w.deleted) >= maxDeletedNames {
 					if len(w.deleted) == maxDeletedNames {
 						f.warn(dirRef, f.volOff+d.off, fmt.Errorf("ext4: more than %d deleted names, the rest are skipped: %w", maxDeletedNames, filesystem.ErrCorrupt))
@@ -145,7 +149,7 @@ func (w *walker) drain() error {
 				f.warnErr(f.ref.Entry(path, strconv.FormatUint(uint64(d.ino), 10)), f.volOff+d.off, err)
 				return nil
 			}
-			e := f.entry(&child, path, d.name, q.ino)
+			e := f.entry(&child, path, path[len(q.path)+1:], parentID)
 			if child.typ() == modeDir && !w.dirs.has(d.ino) {
 				w.dirs.set(d.ino)
 				w.queue = append(w.queue, queued{ino: d.ino, path: path})
@@ -172,7 +176,7 @@ func (w *walker) emitDeleted(d delName) error {
 	if d.ino == 0 {
 		// Only the name is left: no inode, no times, no content.
 		in.ino, in.raw = 0, make([]byte, 128)
-		e = f.entry(&in, d.path, d.name, d.dir)
+		e = f.entry(&in, d.path, d.name, idString(d.dir))
 		e.Type, e.Mode = direntType(d.ftype)
 		e.Deleted, e.Times = true, filesystem.Timestamps{}
 		e.UID, e.GID = nil, nil
@@ -184,10 +188,10 @@ func (w *walker) emitDeleted(d delName) error {
 	}
 	if in.mode == 0 {
 		// The inode was wiped: only the name and its type byte remain.
-		e = f.entry(&in, d.path, d.name, d.dir)
+		e = f.entry(&in, d.path, d.name, idString(d.dir))
 		e.Type, e.Mode = direntType(d.ftype)
 	} else {
-		e = f.entry(&in, d.path, d.name, d.dir)
+		e = f.entry(&in, d.path, d.name, idString(d.dir))
 	}
 	e.Deleted = true
 	if in.typ() == modeDir && in.hasData() && !w.dirs.has(d.ino) {
@@ -205,7 +209,7 @@ func (w *walker) orphans() error {
 	f := w.f
 	trustUnused := f.roCompat&(roCompatGDTCsum|roCompatMetaCsum) != 0
 	const scanBytes = 1 << 20
-	buf := make([]byte, 0, scanBytes)
+	var buf []byte // allocated on the first read: a clean volume needs none
 	var in inode
 	for g, grp := range f.groups {
 		if err := w.ctx.Err(); err != nil {
@@ -235,6 +239,12 @@ func (w *walker) orphans() error {
 		per := uint32(scanBytes / f.isz)
 		for i := uint32(0); i < n; i += per {
 			k := min(per, n-i)
+			if w.allNamed(first+i, k) {
+				continue // nothing to find here: skip the read
+			}
+			if buf == nil {
+				buf = make([]byte, scanBytes)
+			}
 			b := buf[:int64(k)*f.isz]
 			off := tbl + int64(i)*f.isz
 			if err := f.read(b, off); err != nil {
@@ -262,7 +272,7 @@ func (w *walker) orphans() error {
 					return err
 				}
 				name := "OrphanFile-" + strconv.FormatUint(uint64(ino), 10)
-				e := f.entry(&in, OrphanDir+"/"+name, name, 0)
+				e := f.entry(&in, OrphanDir+"/"+name, name, "")
 				e.Orphan, e.Deleted = true, deleted
 				if err := w.fn(e); err != nil {
 					return err
@@ -271,6 +281,18 @@ func (w *walker) orphans() error {
 		}
 	}
 	return nil
+}
+
+// allNamed reports whether every inode in [first, first+k) was reached by
+// a name or is reserved, so that the orphan scan need not read them. On a
+// clean volume that is nearly the whole used part of every table.
+func (w *walker) allNamed(first, k uint32) bool {
+	for ino := first; ino < first+k; ino++ {
+		if ino >= w.f.firstIn && !w.named.has(ino) {
+			return false
+		}
+	}
+	return true
 }
 
 func pathOrRoot(p string) string {

@@ -111,6 +111,25 @@ func TestElectrumFixturesMatchManifest(t *testing.T) {
 					}
 				}
 			}
+			// Transactions: exactly electrum's onchain_history, with labels.
+			var gotTx, wantTx []string
+			for _, x := range c.Kind(KindTransaction) {
+				gotTx = append(gotTx, attrStr(x, "txid")+"|"+attrStr(x, "label"))
+				if attrInt(x, "raw_bytes") < 60 {
+					t.Errorf("tx %s: %d raw bytes", attrStr(x, "txid"), attrInt(x, "raw_bytes"))
+				}
+				if _, bad := x.Get("raw_hex_valid"); bad || x.Source.ID != "transactions."+attrStr(x, "txid") {
+					t.Errorf("tx %+v from %s", x.Attrs, x.Source)
+				}
+			}
+			for _, h := range w.Reports.History {
+				wantTx = append(wantTx, h.TxID+"|"+h.Label)
+			}
+			sort.Strings(gotTx)
+			sort.Strings(wantTx)
+			if strings.Join(gotTx, ",") != strings.Join(wantTx, ",") || attrInt(s, "transactions") != int64(len(wantTx)) {
+				t.Fatalf("transactions %v, electrum history %v", gotTx, wantTx)
+			}
 			if fmt.Sprint(labels) != fmt.Sprint(nonNil(w.Reports.Labels)) {
 				t.Fatalf("labels %v, electrum says %v", labels, w.Reports.Labels)
 			}

@@ -36,6 +36,10 @@ type manifest struct {
 			WalletType    any               `json:"wallet_type"`
 			UseEncryption any               `json:"use_encryption"`
 			Labels        map[string]string `json:"labels"`
+			History       []struct {
+				TxID  string `json:"txid"`
+				Label string `json:"label"`
+			} `json:"history"`
 		} `json:"electrum_reports"`
 	} `json:"electrum"`
 	Ethereum []struct {

@@ -66,6 +66,19 @@ make_wallet() {
 }
 
 make_wallet standard_wallet "$seed_std" "" "" "payment from dave 0.2 BTC"
+# A transaction in the standard wallet's history: electrum signs (serialize)
+# a payment from its first receiving key, spending a made-up funding output,
+# to its sixth receiving address and an outside address, and adds it offline
+# (addtransaction); the user labels it.
+funding=$(python3 -c 'import hashlib; print(hashlib.sha256(b"loupe fixture funding").hexdigest())')
+stdw=$out/electrum/standard_wallet
+r0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$work/rep/standard_wallet.receiving.json")
+r5=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[5])' "$work/rep/standard_wallet.receiving.json")
+key=$(E getprivatekeys -w "$stdw" "$r0" 2>/dev/null)
+tx=$(E serialize "{\"inputs\":[{\"prevout_hash\":\"$funding\",\"prevout_n\":1,\"value_sats\":500000,\"privkey\":\"$key\"}],\"outputs\":[{\"address\":\"$r5\",\"value_sats\":150000},{\"address\":\"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\",\"value_sats\":340000}]}")
+txid=$(E addtransaction -w "$stdw" "$tx")
+E setlabel -w "$stdw" "$txid" "deposit from escrow" >/dev/null
+
 make_wallet segwit_wallet "$seed_sw" "" ""
 make_wallet keystore_encrypted "$seed_enc" "$pass" false "market escrow"
 make_wallet file_encrypted "$seed_fenc" "$pass" true
@@ -104,6 +117,13 @@ E get use_encryption -w "$ms" >"$work/rep/multisig_2of2.use_encryption.json" 2>/
 printf '%s\n' "$mpk1 $mpk2" >"$work/rep/multisig_2of2.input"
 printf '\n' >"$work/rep/multisig_2of2.password"
 printf '\n' >"$work/rep/multisig_2of2.encrypt_file"
+
+# Transaction history as electrum reports it, for every wallet.
+for f in "$out"/electrum/*; do
+	name=$(basename "$f")
+	if [ "$name" = file_encrypted ]; then L=EP; else L=E; fi
+	$L onchain_history -w "$f" >"$work/rep/$name.history.json"
+done
 
 # Ethereum keystore: go-ethereum's public light-scrypt vector (password "")
 # under the file name geth gives it (UTC--<time>--<address>).
@@ -163,6 +183,8 @@ for name in ["standard_wallet", "segwit_wallet", "keystore_encrypted", "file_enc
             "seed_version": load(os.path.join(rep, name + ".seed_version.json")),
             "wallet_type": load(os.path.join(rep, name + ".wallet_type.json")),
             "use_encryption": load(os.path.join(rep, name + ".use_encryption.json")),
+            "history": [{"txid": t["txid"], "label": t["label"], "incoming": t["incoming"], "height": t["height"]}
+                        for t in load(os.path.join(rep, name + ".history.json"))["transactions"]],
         },
     })
 manifest = {

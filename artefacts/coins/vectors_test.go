@@ -511,3 +511,60 @@ func TestOnCurveXY(t *testing.T) {
 		t.Fatal("altered y accepted")
 	}
 }
+
+// Each SLIP-132 version constant must produce keys whose text starts with
+// the prefix it is named after: a wrong constant cannot pass this.
+func TestExtendedKeyPrefixes(t *testing.T) {
+	one := make([]byte, 32)
+	one[31] = 1
+	pub, _ := PublicKey(one)
+	comp := append([]byte{2 + pub[64]&1}, pub[1:33]...)
+	seen := 0
+	for ver, v := range xkeyVersions {
+		key := comp
+		if v.private {
+			key = append([]byte{0}, one...)
+		}
+		p := []byte{byte(ver >> 24), byte(ver >> 16), byte(ver >> 8), byte(ver), 0, 0, 0, 0, 0, 0, 0, 0, 0}
+		p = append(append(p, bytes.Repeat([]byte{9}, 32)...), key...)
+		for _, fill := range []byte{0x00, 0xff} { // both ends of the range
+			q := append([]byte(nil), p...)
+			for i := 13; i < 45; i++ {
+				q[i] = fill
+			}
+			s := EncodeBase58Check(q)
+			if !strings.HasPrefix(s, v.prefix) {
+				t.Errorf("version %08x encodes as %s…, named %s", ver, s[:4], v.prefix)
+			}
+			k, ok := ValidateExtendedKey(s)
+			if !ok || k.Prefix != v.prefix || (k.Kind == ExtendedPrivate) != v.private || len(s) != 111 {
+				t.Errorf("%s: %+v %v", s, k, ok)
+			}
+		}
+		seen++
+	}
+	if seen != 24 {
+		t.Fatalf("%d versions", seen)
+	}
+}
+
+func TestBase58VersionFirstCharacters(t *testing.T) {
+	first := map[byte]string{0x00: "1", 0x05: "3", 0x6F: "mn", 0xC4: "2", 0x30: "L", 0x32: "M", 0x1E: "D", 0x3A: "Q", 0x71: "n"}
+	for ver, chars := range first {
+		for _, fill := range []byte{0x00, 0xff} {
+			s := EncodeBase58Check(append([]byte{ver}, bytes.Repeat([]byte{fill}, 20)...))
+			if !strings.ContainsRune(chars, rune(s[0])) {
+				t.Errorf("version %#x gives %s", ver, s)
+			}
+		}
+	}
+	// WIF: 0x80 gives 5… uncompressed and K…/L… compressed.
+	one := make([]byte, 32)
+	one[31] = 1
+	if s := EncodeBase58Check(append([]byte{0x80}, one...)); s[0] != '5' {
+		t.Errorf("WIF %s", s)
+	}
+	if s := EncodeBase58Check(append(append([]byte{0x80}, one...), 1)); s[0] != 'K' && s[0] != 'L' {
+		t.Errorf("compressed WIF %s", s)
+	}
+}

@@ -187,7 +187,23 @@ func resolve(ctx context.Context, d *disk.Disk, a *fsArgs) (filesystem.FS, *file
 	}
 	if a.inode != "" {
 		en, err := fsys.StatID(ctx, filesystem.EntryID(a.inode))
-		return fsys, en, err
+		if err != nil || en.Path != "" {
+			return fsys, en, err
+		}
+		// A file system that does not know an id's name by itself: find
+		// the entry (and its path and provenance) in a walk.
+		errFound := errors.New("found")
+		werr := fsys.Walk(ctx, func(w *filesystem.Entry) error {
+			if w.ID == en.ID {
+				en = w
+				return errFound
+			}
+			return nil
+		})
+		if werr != nil && !errors.Is(werr, errFound) {
+			return nil, nil, werr
+		}
+		return fsys, en, nil
 	}
 	name := strings.TrimPrefix(a.path, "/")
 	if name == "" {

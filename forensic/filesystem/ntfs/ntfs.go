@@ -336,6 +336,11 @@ func leUint64(b []byte) uint64 {
 
 // streamRuns maps a stream's logical content to image offsets. Bytes past
 // the initialised size read as zeros and are reported as sparse.
+//
+// A resident stream's run points at its content inside the MFT record on
+// the image. There the last two bytes of each 512-byte sector hold the
+// update sequence number; the true bytes live in the record's fixup array,
+// so those positions differ on the image (content reads apply the fixups).
 func (f *FS) streamRuns(s *stream) ([]filesystem.Run, error) {
 	if s.isRes {
 		if s.size == 0 {

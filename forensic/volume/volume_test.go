@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loupe-forensics/loupe/forensic/evidencetest"
 	"github.com/loupe-forensics/loupe/forensic/source"
 )
 
@@ -167,49 +167,24 @@ func TestCommittedDisks(t *testing.T) {
 	}
 }
 
-// evidenceManifest is the part of testdata/evidence/manifest.json read here.
-type evidenceManifest struct {
-	Disks map[string]struct {
-		Raw        string `json:"raw"`
-		Partitions []struct {
-			Index       int    `json:"index"`
-			TableSlot   string `json:"table_slot"`
-			StartSector int64  `json:"start_sector"`
-			Sectors     int64  `json:"sectors"`
-			Type        string `json:"type"`
-		} `json:"partitions"`
-		Gaps []struct {
-			StartSector int64 `json:"start_sector"`
-			Sectors     int64 `json:"sectors"`
-		} `json:"gaps"`
-		PartitionTable string `json:"partition_table"`
-	} `json:"disks"`
-}
-
-const evidenceDir = "../../testdata/evidence"
-
 // TestEvidenceDisks checks Detect on the committed evidence disks against
 // the manifest and the mmls listing written in the same generator run.
 func TestEvidenceDisks(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(evidenceDir, "manifest.json"))
-	if os.IsNotExist(err) {
-		t.Skip("evidence fixtures not committed")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m evidenceManifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := evidencetest.Manifest(t)
 	for _, disk := range []string{"gpt", "mbr"} {
 		t.Run(disk, func(t *testing.T) {
 			d := m.Disks[disk]
-			img := gunzip(t, filepath.Join(evidenceDir, d.Raw))
+			if d == nil {
+				t.Fatalf("manifest has no disk %q", disk)
+			}
+			img, err := os.ReadFile(evidencetest.Raw(t, disk))
+			if err != nil {
+				t.Fatal(err)
+			}
 			s := detect(t, img)
 			wantKind := map[string]string{"gpt": KindGPT, "dos": KindMBR}[d.PartitionTable]
-			if s.Kind != wantKind || len(s.Warnings) != 0 {
-				t.Fatalf("kind %s (want %s), warnings %v", s.Kind, wantKind, s.Warnings)
+			if s.Kind != wantKind || s.SectorSize != d.SectorSize || len(s.Warnings) != 0 {
+				t.Fatalf("kind %s (want %s), sector size %d, warnings %v", s.Kind, wantKind, s.SectorSize, s.Warnings)
 			}
 			alloc := s.Allocated()
 			if len(alloc) != len(d.Partitions) {
@@ -231,7 +206,7 @@ func TestEvidenceDisks(t *testing.T) {
 					t.Errorf("gap %d: %d+%d, manifest sectors %d+%d", i+1, gaps[i].Start, gaps[i].Length, g.StartSector, g.Sectors)
 				}
 			}
-			mm, err := os.ReadFile(filepath.Join(evidenceDir, "peers", disk+".mmls.txt"))
+			mm, err := os.ReadFile(filepath.Join(evidencetest.Dir(t), "peers", disk+".mmls.txt"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -194,7 +194,10 @@ func (w *walker) emitDeleted(d delName) error {
 		e = f.entry(&in, d.path, d.name, idString(d.dir))
 	}
 	e.Deleted = true
-	if in.typ() == modeDir && in.hasData() && !w.dirs.has(d.ino) {
+	// Descend only into a deleted directory whose inode is free as well: an
+	// allocated inode behind a deleted name may belong to another directory
+	// by now (TSK's "realloc"), and its names are not this path's.
+	if in.typ() == modeDir && in.links == 0 && in.hasData() && !w.dirs.has(d.ino) {
 		w.dirs.set(d.ino)
 		w.queue = append(w.queue, queued{ino: d.ino, path: d.path, deleted: true})
 	}

@@ -214,3 +214,60 @@ func OnCurveXY(xb, yb []byte) bool {
 	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, secpP)
 	return lhs.Cmp(rhs) == 0
 }
+
+// decompress returns the affine point of a 33-byte compressed key.
+func decompress(key []byte) (x, y *big.Int, ok bool) {
+	if len(key) != 33 || (key[0] != 2 && key[0] != 3) {
+		return nil, nil, false
+	}
+	x = new(big.Int).SetBytes(key[1:])
+	if x.Cmp(secpP) >= 0 {
+		return nil, nil, false
+	}
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, secpP)
+	y = new(big.Int).ModSqrt(rhs, secpP)
+	if y == nil {
+		return nil, nil, false
+	}
+	if y.Bit(0) != uint(key[0]&1) {
+		y.Sub(secpP, y)
+	}
+	return x, y, true
+}
+
+// ScalarMult returns k·P for a compressed point P, compressed. Like
+// PublicKey it is for examiner-side checks and decryption with a supplied
+// password, not for signing: it is neither fast nor constant-time.
+func ScalarMult(point, k []byte) ([]byte, bool) {
+	px, py, ok := decompress(point)
+	if !ok || len(k) > 32 || !validScalar(k) {
+		return nil, false
+	}
+	n := new(big.Int).SetBytes(k)
+	var rx, ry *big.Int
+	for i := 0; i < n.BitLen(); i++ {
+		if n.Bit(i) == 1 {
+			rx, ry = pointAdd(rx, ry, px, py)
+		}
+		px, py = pointAdd(px, py, px, py)
+	}
+	if rx == nil {
+		return nil, false
+	}
+	out := make([]byte, 33)
+	out[0] = 2 | byte(ry.Bit(0))
+	rx.FillBytes(out[1:])
+	return out, true
+}
+
+// ReduceScalar maps arbitrary bytes to a scalar in [1, n-1] the way
+// Electrum derives a key from a password hash (big-endian integer mod n).
+func ReduceScalar(b []byte) ([]byte, bool) {
+	v := new(big.Int).SetBytes(b)
+	v.Mod(v, secpN)
+	if v.Sign() == 0 {
+		return nil, false
+	}
+	return v.FillBytes(make([]byte, 32)), true
+}

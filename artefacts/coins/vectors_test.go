@@ -568,3 +568,24 @@ func TestBase58VersionFirstCharacters(t *testing.T) {
 		t.Errorf("compressed WIF %s", s)
 	}
 }
+
+func TestScalarMult(t *testing.T) {
+	// a·(b·G) = (a·b)·G
+	a, b := make([]byte, 32), make([]byte, 32)
+	a[31], b[31] = 7, 11
+	bg, _ := PublicKey(b)
+	bgc := append([]byte{2 | bg[64]&1}, bg[1:33]...)
+	got, ok := ScalarMult(bgc, a)
+	ab := make([]byte, 32)
+	ab[31] = 77
+	want, _ := PublicKey(ab)
+	if !ok || !bytes.Equal(got[1:], want[1:33]) || got[0] != 2|want[64]&1 {
+		t.Fatalf("7·(11·G) = %x, want 77·G %x", got, want)
+	}
+	if _, ok := ScalarMult(bgc, make([]byte, 32)); ok {
+		t.Fatal("zero scalar accepted")
+	}
+	if _, ok := ReduceScalar(secpN.Bytes()); ok {
+		t.Fatal("n reduced to a scalar")
+	}
+}

@@ -367,3 +367,48 @@ func TestElectrumMatch(t *testing.T) {
 		}
 	}
 }
+
+// With the password the examiner was given, the BIE1 fixture opens, and the
+// wallet inside yields what electrum listed after opening it with the same
+// password.
+func TestDecryptElectrumFile(t *testing.T) {
+	m := loadManifest(t)
+	w := m.Electrum[3]
+	if !w.FileEncrypted || w.Password == "" {
+		t.Fatalf("%s is not the file-encrypted fixture", w.File)
+	}
+	_, data := fixtureInput(t, w.File)
+	if _, err := DecryptElectrumFile(data, "wrong", MaxJSONSize); err != ErrElectrumPassword {
+		t.Fatalf("wrong password: %v", err)
+	}
+	plain, err := DecryptElectrumFile(data, w.Password, MaxJSONSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := run(t, NewElectrum(), input("/decrypted", plain))
+	if err != nil || len(c.Warnings) != 0 {
+		t.Fatalf("%v %v", err, c.Warnings)
+	}
+	var got []string
+	for _, a := range c.Kind(KindAddress) {
+		got = append(got, attrStr(a, "address"))
+	}
+	want := append([]string(nil), w.Reports.Addresses...)
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("addresses %v, electrum %v", got, want)
+	}
+	x := c.Kind(KindXPub)
+	if len(x) != 1 || attrStr(x[0], "xpub") != w.Reports.MPK {
+		t.Fatalf("xpub %+v, electrum %v", x, w.Reports.MPK)
+	}
+	// Inside, the keystore secrets are encrypted too (use_encryption).
+	ks := c.Kind(KindKeystore)
+	if len(ks) != 1 || attrStr(ks[0], "seed") != "encrypted" || !mustBool(t, c.Kind(KindElectrum)[0], "use_encryption") {
+		t.Fatalf("keystore %+v", ks)
+	}
+	if _, err := DecryptElectrumFile(data, w.Password, 100); err == nil {
+		t.Fatal("size limit not enforced")
+	}
+}

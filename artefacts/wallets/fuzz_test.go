@@ -39,6 +39,9 @@ func FuzzElectrumJSON(f *testing.F) {
 		if err == nil && db.Doc == nil {
 			t.Fatal("nil document without error")
 		}
+		if _, err := DecryptElectrumFile(b, "correct horse battery staple", 1<<20); err == nil && len(b) < 85 {
+			t.Fatal("decrypted an impossibly short file")
+		}
 		in := input("/w", b)
 		p := NewElectrum()
 		p.Match(in)

@@ -291,8 +291,10 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 			attrs = append(attrs, finding.S(name, "absent"))
 		case plain(s):
 			attrs = append(attrs, finding.S(name, "plaintext"))
-		default:
+		case electrumCiphertext(s):
 			attrs = append(attrs, finding.S(name, "encrypted"))
+		default:
+			attrs = append(attrs, finding.S(name, "unrecognised"))
 		}
 	}
 	secret("seed", m["seed"], func(s string) bool { return len(strings.Fields(s)) >= 12 || (len(s) == 32 && isHex(s)) })
@@ -300,7 +302,7 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 	if kp := mapOf(m["keypairs"]); len(kp) > 0 {
 		// Imported keys: pubkey → WIF (with Electrum's "type:" prefix) in
 		// the clear, or base64 cipher text under use_encryption.
-		plain := 0
+		plain, enc := 0, 0
 		for _, v := range kp {
 			w := str(v)
 			if i := strings.IndexByte(w, ':'); i >= 0 {
@@ -308,13 +310,16 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 			}
 			if _, ok := coins.ValidateWIF(w); ok {
 				plain++
+			} else if electrumCiphertext(str(v)) {
+				enc++
 			}
 		}
-		state := "encrypted"
-		if plain == len(kp) {
+		state := "mixed or unrecognised"
+		switch len(kp) {
+		case plain:
 			state = "plaintext"
-		} else if plain > 0 {
-			state = "mixed"
+		case enc:
+			state = "encrypted"
 		}
 		attrs = append(attrs, finding.I("imported_keys", int64(len(kp))), finding.S("keypairs", state))
 	}
@@ -364,6 +369,14 @@ func (p *Electrum) keystore(e *emitter, ks keystoreInfo, useEnc bool) error {
 		return e.warn(at(path), "electrum: extended key %q fails validation", xpub)
 	}
 	return nil
+}
+
+// electrumCiphertext reports whether s has the shape of Electrum's
+// keystore encryption (pw_encode): base64 of a 16-byte IV followed by
+// AES-256-CBC blocks.
+func electrumCiphertext(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(b) >= 32 && len(b)%16 == 0
 }
 
 // oldMPK emits the master public key of an "old" (pre-2.0 seed) keystore:

@@ -315,6 +315,7 @@ func TestElectrumHostile(t *testing.T) {
 		"bie1 short":           {"QklFMQ==", 1, false},
 		"bie1 cut":             {string(enc[:60]), 1, false},
 		"wrong types":          {`{"seed_version": "x", "wallet_type": 5, "keystore": {"xpub": 7, "seed": ["a"]}, "addresses": {"receiving": [1, null, "bc1qnotvalid"]}, "labels": [], "transactions": {"ab": 5}, "verified_tx3": {"ab": ["x"]}}`, 4, false},
+		"unrecognised secrets": {`{"seed_version": 50, "wallet_type": "standard", "keystore": {"type": "bip32", "seed": "not a seed", "xprv": "QUJD"}}`, 0, false},
 		"invalid xpub":         {`{"seed_version": 50, "keystore": {"type": "bip32", "xpub": "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet9"}}`, 1, false},
 		"top-level null":       {`null`, 0, true},
 		"patch garbage":        {string(base) + ",\n{]", 1, false},
@@ -410,5 +411,18 @@ func TestDecryptElectrumFile(t *testing.T) {
 	}
 	if _, err := DecryptElectrumFile(data, w.Password, 100); err == nil {
 		t.Fatal("size limit not enforced")
+	}
+}
+
+// A secret that is neither plaintext nor Electrum's cipher text is not
+// called "encrypted".
+func TestElectrumSecretStates(t *testing.T) {
+	c, err := run(t, NewElectrum(), input("/x", []byte(`{"seed_version": 50, "wallet_type": "standard", "keystore": {"type": "bip32", "seed": "not a seed", "xprv": "QUJD", "keypairs": {"02ab": "p2pkh:KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn"}}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := c.Kind(KindKeystore)
+	if len(ks) != 1 || attrStr(ks[0], "seed") != "unrecognised" || attrStr(ks[0], "xprv") != "unrecognised" || attrStr(ks[0], "keypairs") != "plaintext" {
+		t.Fatalf("%+v", ks)
 	}
 }

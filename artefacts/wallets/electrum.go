@@ -132,6 +132,9 @@ func (p *Electrum) encrypted(e *emitter, text []byte) error {
 		return e.warn(nil, "electrum: BIE prefix but only %d bytes", len(raw))
 	}
 	magic := string(raw[:4])
+	if magic != "BIE1" && magic != "BIE2" {
+		return e.warn(nil, "electrum: base64 starts like BIE1/BIE2 but decodes to magic %q", magic)
+	}
 	scheme := "BIE1: ECIES on secp256k1 with a key from the user's password (PBKDF2-HMAC-SHA512, 1024 iterations)"
 	if magic == "BIE2" {
 		scheme = "BIE2: ECIES on secp256k1 with a key from a hardware wallet"

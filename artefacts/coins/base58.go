@@ -114,3 +114,14 @@ func encodeBase58(b []byte) string {
 	}
 	return string(out)
 }
+
+// DecodeBase58Check decodes a base58check string and returns its payload
+// (version bytes included, checksum removed).
+func DecodeBase58Check(s string) ([]byte, bool) {
+	var buf b58Buf
+	p, ok := decodeBase58Check(s, &buf)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), p...), true
+}

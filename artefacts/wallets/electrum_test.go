@@ -1,12 +1,14 @@
 package wallets
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/coins"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
@@ -424,5 +426,50 @@ func TestElectrumSecretStates(t *testing.T) {
 	ks := c.Kind(KindKeystore)
 	if len(ks) != 1 || attrStr(ks[0], "seed") != "unrecognised" || attrStr(ks[0], "xprv") != "unrecognised" || attrStr(ks[0], "keypairs") != "plaintext" {
 		t.Fatalf("%+v", ks)
+	}
+}
+
+// With the password, the keystore-encrypted wallet's seed decrypts to the
+// seed electrum was restored from, and its xprv to the private key whose
+// public key and chain code are those of the zpub electrum reported.
+func TestDecryptElectrumSecrets(t *testing.T) {
+	m := loadManifest(t)
+	w := m.Electrum[2]
+	if w.File != "electrum/keystore_encrypted" {
+		t.Fatalf("manifest order changed: %s", w.File)
+	}
+	_, data := fixtureInput(t, w.File)
+	db, err := ReadElectrumJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := mapOf(db.Doc["keystore"])
+	seed, err := DecryptElectrumSecret(str(ks["seed"]), w.Password)
+	if err != nil || seed != w.RestoredFrom {
+		t.Fatalf("seed %q %v", seed, err)
+	}
+	// Without a MAC, a wrong password is caught by the padding check only
+	// most of the time (PKCS#7 passes by chance about 1 in 256); it never
+	// yields the seed.
+	if s, err := DecryptElectrumSecret(str(ks["seed"]), "wrong"); err == nil && s == w.RestoredFrom {
+		t.Fatal("wrong password decrypted the seed")
+	}
+	xprv, err := DecryptElectrumSecret(str(ks["xprv"]), w.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, ok := coins.ValidateExtendedKey(xprv)
+	if !ok || k.Prefix != "zprv" {
+		t.Fatalf("decrypted xprv %+v %v", k, ok)
+	}
+	prv, _ := coins.DecodeBase58Check(xprv)
+	pub, _ := coins.DecodeBase58Check(w.Reports.MPK.(string))
+	point, ok := coins.PublicKey(prv[46:78])
+	if !ok {
+		t.Fatal("scalar")
+	}
+	comp := append([]byte{2 | point[64]&1}, point[1:33]...)
+	if !bytes.Equal(comp, pub[45:78]) || !bytes.Equal(prv[4:45], pub[4:45]) {
+		t.Fatal("decrypted xprv does not belong to electrum's zpub")
 	}
 }

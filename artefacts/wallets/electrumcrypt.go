@@ -77,3 +77,32 @@ func DecryptElectrumFile(text []byte, password string, limit int64) ([]byte, err
 	}
 	return out, nil
 }
+
+// DecryptElectrumSecret opens one keystore secret (seed, xprv, imported
+// key) of a wallet with use_encryption, given the examiner-supplied
+// password: base64 of IV (16) ‖ AES-256-CBC cipher text, key SHA256d of the
+// password (Electrum's pw_hash_version 1).
+func DecryptElectrumSecret(b64, password string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", fmt.Errorf("electrum: base64: %w", err)
+	}
+	if len(raw) < 32 || len(raw)%aes.BlockSize != 0 {
+		return "", fmt.Errorf("electrum: encrypted secret of %d bytes", len(raw))
+	}
+	k := sha256.Sum256([]byte(password))
+	k = sha256.Sum256(k[:])
+	blk, _ := aes.NewCipher(k[:])
+	pt := make([]byte, len(raw)-16)
+	cipher.NewCBCDecrypter(blk, raw[:16]).CryptBlocks(pt, raw[16:])
+	pad := int(pt[len(pt)-1])
+	if pad == 0 || pad > aes.BlockSize || pad > len(pt) {
+		return "", ErrElectrumPassword
+	}
+	for _, c := range pt[len(pt)-pad:] {
+		if int(c) != pad {
+			return "", ErrElectrumPassword
+		}
+	}
+	return string(pt[:len(pt)-pad]), nil
+}

@@ -147,7 +147,7 @@ func (f *FS) parseEntries(b []byte, voff int64, dir *inode, ref *source.Ref, fn 
 		if nl > 0 && pos+8+nl <= pos+rl {
 			used = minRecLen(nl)
 		}
-		if ino == 0 && nl > 0 {
+		if ino == 0 && nl > 0 && 8+nl <= rl {
 			// An unlinked name the kernel could not merge into a previous
 			// record (the first of its block) keeps its name but loses its
 			// inode; TSK lists these as deleted names of inode 0.

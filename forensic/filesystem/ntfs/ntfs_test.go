@@ -286,3 +286,67 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("record past the MFT: %v", err)
 	}
 }
+
+// TestConcurrentUse walks, stats and reads from several goroutines at once
+// (run with -race): the FS promises to be safe for concurrent use.
+func TestConcurrentUse(t *testing.T) {
+	fsys, p := openFixture(t, "gpt")
+	files := evidencetest.DiskInfo(t, "gpt").FilesOn(p.Index)
+	ctx := context.Background()
+	want := len(walkAll(t, fsys))
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		go func() {
+			n := 0
+			err := fsys.Walk(ctx, func(*filesystem.Entry) error { n++; return nil })
+			if err == nil && n != want {
+				err = fmt.Errorf("walk saw %d entries", n)
+			}
+			errs <- err
+		}()
+		go func() {
+			for _, f := range files {
+				if f.Type != "file" || f.SHA256 == "" || strings.Contains(f.Path, ":") {
+					continue
+				}
+				fl, err := fsys.OpenID(ctx, filesystem.EntryID(f.Inode), "")
+				if err != nil {
+					errs <- err
+					return
+				}
+				h := sha256.New()
+				_, err = io.Copy(h, fl)
+				if err == nil && hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+					err = fmt.Errorf("%s: wrong content under concurrency", f.Path)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestWalkCancel stops a walk through its context.
+func TestWalkCancel(t *testing.T) {
+	fsys, _ := openFixture(t, "gpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := fsys.Walk(ctx, func(*filesystem.Entry) error {
+		n++
+		if n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n != 10 {
+		t.Fatalf("walk after cancel: %d entries, err %v", n, err)
+	}
+}

@@ -76,6 +76,11 @@ func TestEvidenceDisks(t *testing.T) {
 						if got := sumID(t, f, e.ID); got != mf.SHA256 {
 							t.Errorf("%s: sha256 %s, manifest (icat) %s", mf.Path, got, mf.SHA256)
 						}
+						// The runs are absolute on the disk image: the
+						// partition offset is added.
+						if got := sumRuns(t, f, img, e); got != mf.SHA256 {
+							t.Errorf("%s: content read at the runs' image offsets hashes %s, manifest %s", mf.Path, got, mf.SHA256)
+						}
 					}
 				}
 				if ws := f.Warnings(); len(ws) != 0 {
@@ -101,6 +106,41 @@ func sumID(t testing.TB, f filesystem.FS, id filesystem.EntryID) string {
 	h := sha256.New()
 	if _, err := io.Copy(h, fl); err != nil {
 		t.Fatalf("reading %s: %v", id, err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sumRuns hashes an entry's content assembled from the disk image at its
+// runs' image offsets (zeros for sparse runs).
+func sumRuns(t testing.TB, f filesystem.FS, img string, e *filesystem.Entry) string {
+	t.Helper()
+	fl, err := f.OpenID(context.Background(), e.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fl.Close()
+	disk, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+	h := sha256.New()
+	var pos int64
+	for _, r := range fl.Runs() {
+		if r.FileOffset != pos {
+			t.Fatalf("%s: run at %d, expected %d", e.Path, r.FileOffset, pos)
+		}
+		b := make([]byte, r.Length)
+		if !r.Sparse {
+			if _, err := disk.ReadAt(b, r.ImageOffset); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.Write(b)
+		pos += r.Length
+	}
+	if pos != e.Size {
+		t.Fatalf("%s: runs cover %d of %d bytes", e.Path, pos, e.Size)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

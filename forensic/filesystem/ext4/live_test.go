@@ -561,3 +561,82 @@ func TestOrphansAndDeletedDirs(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnersAndEpochs sets 32-bit owners and out-of-range times with
+// debugfs and checks them against debugfs's own decoding (the kernel's
+// rule: signed 32-bit seconds plus epoch bits << 32; TSK reads the seconds
+// unsigned and ignores the epoch bits, so it is no peer here).
+func TestOwnersAndEpochs(t *testing.T) {
+	tr := &tree{dir: filepath.Join(t.TempDir(), "tree"), files: map[string][]byte{}}
+	tr.write(t, "f.txt", []byte("f\n"))
+	img := mkfs(t, tr.dir, 8, nil,
+		"sif /f.txt uid 100000", "sif /f.txt gid 0x30001",
+		"sif /f.txt mtime 0x80000000", "sif /f.txt mtime_extra 1",
+		"sif /f.txt atime 0x80000000", "sif /f.txt atime_extra 0x00000fa0",
+		"sif /f.txt crtime 0x00000001", "sif /f.txt crtime_extra 0x16")
+	f := openFile(t, img, 0, -1)
+	info, err := f.Stat("f.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := info.Sys().(*filesystem.Entry)
+	if *e.UID != 100000 || *e.GID != 0x30001 {
+		t.Errorf("uid/gid %d/%d", *e.UID, *e.GID)
+	}
+	stat := string(run(t, "debugfs", "-R", "stat /f.txt", img))
+	for _, tc := range []struct {
+		field string
+		got   *time.Time
+	}{{"mtime", e.Times.Modified}, {"atime", e.Times.Accessed}, {"crtime", e.Times.Born}} {
+		// debugfs: " mtime: 0x80000000:00000001 -- Tue Jan 19 03:14:08 2038"
+		var line string
+		for _, l := range strings.Split(stat, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), tc.field+":") {
+				line = l
+			}
+		}
+		_, date, ok := strings.Cut(line, " -- ")
+		if !ok {
+			t.Fatalf("no %s in debugfs stat:\n%s", tc.field, stat)
+		}
+		want, err := time.Parse("Mon Jan _2 15:04:05 2006", strings.TrimSpace(date))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.got == nil || !tc.got.Truncate(time.Second).Equal(want) {
+			t.Errorf("%s = %v, debugfs %v", tc.field, tc.got, want)
+		}
+	}
+	// Nanoseconds: extra >> 2.
+	if e.Times.Accessed.Nanosecond() != 0xfa0>>2 || e.Times.Born.Nanosecond() != 0x16>>2 {
+		t.Errorf("nanoseconds %d, %d", e.Times.Accessed.Nanosecond(), e.Times.Born.Nanosecond())
+	}
+}
+
+// TestDecodeTime is the kernel's encoding table (Documentation/filesystems/
+// ext4/inodes.rst): epoch bits extend the signed 32-bit seconds.
+func TestDecodeTime(t *testing.T) {
+	for _, tc := range []struct {
+		sec, extra uint32
+		want       string
+	}{
+		{0x80000000, 0, "1901-12-13T20:45:52Z"},
+		{0xFFFFFFFF, 0, "1969-12-31T23:59:59Z"},
+		{0, 0, "1970-01-01T00:00:00Z"},
+		{0x7FFFFFFF, 0, "2038-01-19T03:14:07Z"},
+		{0x80000000, 1, "2038-01-19T03:14:08Z"},
+		{0xFFFFFFFF, 1, "2106-02-07T06:28:15Z"},
+		{0, 1, "2106-02-07T06:28:16Z"},
+		{0x7FFFFFFF, 1, "2174-02-25T09:42:23Z"},
+		{0x80000000, 2, "2174-02-25T09:42:24Z"},
+		{0x7FFFFFFF, 3, "2446-05-10T22:38:55Z"},
+		{1773482400, 999999999 << 2, "2026-03-14T10:00:00.999999999Z"},
+	} {
+		if got := decodeTime(tc.sec, tc.extra, true).Format(time.RFC3339Nano); got != tc.want {
+			t.Errorf("decodeTime(%#x, %#x) = %s, want %s", tc.sec, tc.extra, got, tc.want)
+		}
+	}
+	if got := decodeTime(0x80000000, 3, false); got.Year() != 1901 {
+		t.Errorf("without an extra field the epoch bits must be ignored: %v", got)
+	}
+}

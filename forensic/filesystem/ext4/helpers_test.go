@@ -157,7 +157,10 @@ func mkfs(t testing.TB, tree string, sizeMB int, extra []string, debugfs ...stri
 	t.Helper()
 	need(t, "mke2fs", "debugfs")
 	img := filepath.Join(t.TempDir(), "ext4.img")
-	args := []string{"-q", "-F", "-b", "4096"}
+	args := []string{"-q", "-F"}
+	if !slices.Contains(extra, "-b") {
+		args = append(args, "-b", "4096")
+	}
 	if !slices.Contains(extra, "-t") {
 		args = append(args, "-t", "ext4")
 	}

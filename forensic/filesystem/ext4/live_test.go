@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -362,10 +363,14 @@ func TestLegacyAndInline(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		extra []string
+		mb    int
 	}{
-		{"ext2", []string{"-t", "ext2"}},
-		{"ext3", []string{"-t", "ext3"}},
-		{"inline", []string{"-O", "inline_data"}},
+		{"ext2", []string{"-t", "ext2"}, 32},
+		{"ext3", []string{"-t", "ext3"}, 32},
+		{"inline", []string{"-O", "inline_data"}, 32},
+		// 1 KiB blocks over 256 MiB: 32 groups, two descriptor blocks, the
+		// second stored in group 16 as meta_bg places it.
+		{"meta_bg", []string{"-b", "1024", "-N", "512", "-O", "meta_bg,^resize_inode"}, 256},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := &tree{dir: filepath.Join(t.TempDir(), "tree"), files: map[string][]byte{}}
@@ -381,7 +386,13 @@ func TestLegacyAndInline(t *testing.T) {
 			tr.write(t, "dir/b", []byte("bb"))
 			args := append([]string{}, tc.extra...)
 			// mke2fs's -t must come first; mkfs adds "-t ext4" which a later -t overrides.
-			img := mkfs(t, tr.dir, 32, args, "rm /dir/a")
+			if tc.name == "meta_bg" {
+				// 16 inodes a group: 400 files fill groups past 16.
+				for i := 0; i < 400; i++ {
+					tr.write(t, fmt.Sprintf("many/f%03d", i), []byte{byte(i)})
+				}
+			}
+			img := mkfs(t, tr.dir, tc.mb, args, "rm /dir/a")
 			f := openFile(t, img, 0, -1)
 			got, byPath := walkRows(t, f)
 			diffRows(t, "walk vs fls", got, parseFls(t, bytes.NewReader(run(t, "fls", "-r", "-p", img))))
@@ -396,6 +407,20 @@ func TestLegacyAndInline(t *testing.T) {
 			}
 			if e := byPath["/dir/a"]; e == nil || !e.Deleted {
 				t.Errorf("deleted /dir/a: %+v", e)
+			}
+			if tc.name == "meta_bg" {
+				if f.incompat&incompatMetaBG == 0 || len(f.groups) < 32 {
+					t.Fatalf("not a meta_bg volume with 32 groups: %#x, %d groups", f.incompat, len(f.groups))
+				}
+				high := 0
+				for _, e := range byPath {
+					if n, _ := strconv.Atoi(string(e.ID)); uint32(n) > 16*f.ipg {
+						high++
+					}
+				}
+				if high == 0 {
+					t.Fatal("no inode in groups >= 16: the second descriptor block is untested")
+				}
 			}
 			if tc.name == "inline" {
 				in, err := f.lookupInode("mid.txt")

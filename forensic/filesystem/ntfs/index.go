@@ -120,7 +120,7 @@ func (f *FS) buildIndex(ctx context.Context) (*index, error) {
 				return nil, err
 			}
 		}
-		rec, soft, err := f.parseRecord(id)
+		rec, soft, err := f.parseRecordMode(id, true)
 		if err != nil {
 			if !errors.Is(err, errUnused) {
 				f.warn.add(f.ref.Entry("", strconv.FormatInt(id, 10)), f.mftImageOffset(id*f.recSize), err)

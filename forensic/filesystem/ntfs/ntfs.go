@@ -189,6 +189,13 @@ func parseID(id filesystem.EntryID) (int64, int, error) {
 // usable record come back as soft errors; a record that cannot be used at
 // all is an error.
 func (f *FS) parseRecord(id int64) (rec *record, soft []error, err error) {
+	return f.parseRecordMode(id, false)
+}
+
+// parseRecordMode with light set decodes only what the name index needs
+// (header, $FILE_NAMEs, attribute count): the index pass visits every
+// record and most of the cost of a full decode is in the other attributes.
+func (f *FS) parseRecordMode(id int64, light bool) (rec *record, soft []error, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	defer func() {
@@ -199,22 +206,33 @@ func (f *FS) parseRecord(id int64) (rec *record, soft []error, err error) {
 	if id < 0 || (f.nrec > 0 && id >= f.nrec) {
 		return nil, nil, fmt.Errorf("ntfs: MFT record %d out of range (0-%d): %w", id, f.nrec-1, fsNotExist)
 	}
-	var magic [4]byte
-	if n, _ := f.nc.MFTReader.ReadAt(magic[:], id*f.recSize); n < 4 {
-		return nil, nil, fmt.Errorf("%w: MFT record %d unreadable", filesystem.ErrCorrupt, id)
-	}
-	switch {
-	case magic == [4]byte{}:
-		return nil, nil, errUnused
-	case string(magic[:]) == "FILE":
-	case string(magic[:]) == "BAAD":
-		return nil, nil, fmt.Errorf("%w: MFT record %d is marked BAAD (failed multi-sector transfer)", filesystem.ErrCorrupt, id)
-	default:
-		return nil, nil, fmt.Errorf("%w: MFT record %d has signature %q", filesystem.ErrCorrupt, id, magic[:])
-	}
 	e, err := f.nc.GetMFT(id)
 	if err != nil {
+		// Tell a never-used (zeroed) slot from a damaged record.
+		var magic [4]byte
+		if n, _ := f.nc.MFTReader.ReadAt(magic[:], id*f.recSize); n < 4 {
+			return nil, nil, fmt.Errorf("%w: MFT record %d unreadable: %v", filesystem.ErrCorrupt, id, err)
+		}
+		if magic == [4]byte{} {
+			return nil, nil, errUnused
+		}
+		if string(magic[:]) == "BAAD" {
+			return nil, nil, fmt.Errorf("%w: MFT record %d is marked BAAD (failed multi-sector transfer)", filesystem.ErrCorrupt, id)
+		}
 		return nil, nil, fmt.Errorf("%w: MFT record %d: %v", filesystem.ErrCorrupt, id, err)
+	}
+	var mb [4]byte
+	if n, _ := e.Reader.ReadAt(mb[:], e.Offset); n < 4 {
+		return nil, nil, fmt.Errorf("%w: MFT record %d truncated", filesystem.ErrCorrupt, id)
+	}
+	switch m := string(mb[:]); {
+	case m == "FILE":
+	case m == "\x00\x00\x00\x00":
+		return nil, nil, errUnused
+	case m == "BAAD":
+		return nil, nil, fmt.Errorf("%w: MFT record %d is marked BAAD (failed multi-sector transfer)", filesystem.ErrCorrupt, id)
+	default:
+		return nil, nil, fmt.Errorf("%w: MFT record %d has signature %q", filesystem.ErrCorrupt, id, m)
 	}
 	rec = &record{
 		id:     id,
@@ -238,6 +256,9 @@ func (f *FS) parseRecord(id int64) (rec *record, soft []error, err error) {
 			continue // go-ntfs already expanded it into the list
 		}
 		rec.nattrs++
+		if light && typ != attrFileName {
+			continue
+		}
 		at := Attribute{Type: uint32(typ), TypeName: a.Type().Name, ID: a.Attribute_id(), Name: a.Name(), Resident: a.IsResident()}
 		if v, ok := a.Reader.(interface{ VtoP(int64) int64 }); ok {
 			if r := v.VtoP(0) / f.recSize; r != id {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/loupe-forensics/loupe/forensic/filesystem"
@@ -19,9 +20,12 @@ const maxWarnings = 2000
 type warnings struct {
 	mu         sync.Mutex
 	list       []filesystem.Warning
+	seen       map[string]bool
 	suppressed int
 }
 
+// add records a warning once: the index pass and a later walk or open
+// decode the same record and must not report its problem twice.
 func (w *warnings) add(ref *source.Ref, offset int64, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -29,6 +33,14 @@ func (w *warnings) add(ref *source.Ref, offset int64, err error) {
 		w.suppressed++
 		return
 	}
+	key := ref.String() + "\x00" + strconv.FormatInt(offset, 10) + "\x00" + err.Error()
+	if w.seen[key] {
+		return
+	}
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	w.seen[key] = true
 	w.list = append(w.list, filesystem.Warning{Ref: ref, Offset: offset, Err: err})
 }
 

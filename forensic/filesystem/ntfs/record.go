@@ -135,6 +135,22 @@ func filetime(v uint64) *time.Time {
 
 // decodeUTF16 decodes little-endian UTF-16 (unpaired surrogates become U+FFFD).
 func decodeUTF16(b []byte) string {
+	// Most names are ASCII: build those without the []uint16 and []rune
+	// round trip (a measurable share of a 100k-file walk).
+	ascii := true
+	for i := 0; i+1 < len(b); i += 2 {
+		if b[i] >= 0x80 || b[i+1] != 0 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		out := make([]byte, len(b)/2)
+		for i := range out {
+			out[i] = b[2*i]
+		}
+		return string(out)
+	}
 	u := make([]uint16, len(b)/2)
 	for i := range u {
 		u[i] = binary.LittleEndian.Uint16(b[2*i:])

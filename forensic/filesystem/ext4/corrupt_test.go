@@ -295,3 +295,50 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestConcurrentUse walks and reads the same FS from several goroutines
+// (run with -race): the shared inode-table cache and warning list must hold.
+func TestConcurrentUse(t *testing.T) {
+	f, err := openBytes(t, tinyImage(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := walkRows(t, f)
+	sums := make([]map[string]string, 4)
+	errs := make(chan error, len(sums))
+	for g := range sums {
+		sums[g] = map[string]string{}
+		go func() {
+			errs <- f.Walk(context.Background(), func(e *filesystem.Entry) error {
+				if e.Type != filesystem.TypeFile {
+					return nil
+				}
+				fl, err := f.OpenID(context.Background(), e.ID, "")
+				if err != nil {
+					return err
+				}
+				b, err := io.ReadAll(fl)
+				if err != nil {
+					return err
+				}
+				sums[g][e.Path] = string(b)
+				return nil
+			})
+		}()
+	}
+	for range sums {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for g := 1; g < len(sums); g++ {
+		if len(sums[g]) != len(sums[0]) || len(sums[0]) < len(want)/2 {
+			t.Fatalf("goroutine %d read %d files, goroutine 0 %d (of %d names)", g, len(sums[g]), len(sums[0]), len(want))
+		}
+		for p, b := range sums[0] {
+			if sums[g][p] != b {
+				t.Errorf("%s differs between goroutines", p)
+			}
+		}
+	}
+}

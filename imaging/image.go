@@ -46,6 +46,9 @@ type Metadata struct {
 	Notes               string     `json:"notes,omitempty"`
 	Acquired            *time.Time `json:"acquired,omitempty"` // UTC
 	AcquisitionSoftware string     `json:"acquisition_software,omitempty"`
+	// AcquisitionErrors are the sector ranges [first, last] the acquisition
+	// could not read (EWF error2), as the container records them.
+	AcquisitionErrors [][2]int64 `json:"acquisition_errors,omitempty"`
 }
 
 // Image is an opened evidence container. ReadAt is safe for concurrent use.

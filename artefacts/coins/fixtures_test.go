@@ -31,7 +31,7 @@ const walletFixtures = "../../testdata/artefacts/wallets"
 func loadWalletManifest(t *testing.T) walletManifest {
 	var m walletManifest
 	readJSON(t, filepath.Join(walletFixtures, "manifest.json"), &m)
-	if len(m.Electrum) != 9 {
+	if len(m.Electrum) != 10 {
 		t.Fatalf("%d electrum wallets in manifest", len(m.Electrum))
 	}
 	return m
@@ -45,11 +45,15 @@ func TestElectrumReportedIdentifiers(t *testing.T) {
 	for _, w := range m.Electrum {
 		for _, s := range w.Reports.Addresses {
 			a, ok := ValidateBTC(s)
-			if !ok || a.Coin != BTC || a.Network != Mainnet {
+			net := Mainnet
+			if w.File == "electrum/testnet_wallet" {
+				net = Testnet
+			}
+			if !ok || a.Coin != BTC || a.Network != net {
 				t.Errorf("%s: electrum address %s: %+v %v", w.File, s, a, ok)
 				continue
 			}
-			want := map[byte]Kind{'1': P2PKH, '3': P2SH, 'b': P2WPKH}[s[0]]
+			want := map[byte]Kind{'1': P2PKH, '3': P2SH, 'b': P2WPKH, 't': P2WPKH}[s[0]]
 			if a.Kind != want {
 				t.Errorf("%s: %s kind %s", w.File, s, a.Kind)
 			}
@@ -65,15 +69,15 @@ func TestElectrumReportedIdentifiers(t *testing.T) {
 		mpks++
 		// Electrum's seed type decides the script: standard → xpub, segwit → zpub.
 		if typ, ok := ElectrumSeedVersion(w.RestoredFrom); ok {
-			if want := map[string]string{"standard": "xpub", "segwit": "zpub"}[typ]; want != k.Prefix {
+			if want := map[string]string{"standard": "xpub", "segwit": "zpub"}[typ]; want != k.Prefix && !(k.Prefix == "vpub" && typ == "segwit") {
 				t.Errorf("%s: seed type %s but mpk %s", w.File, typ, k.Prefix)
 			}
 		}
 	}
-	// 5 seeded wallets (one old-style) × 30 + watch-only 30 + multisig 30
-	// + 3 imported addresses + 2 imported keys.
-	if addrs != 215 || mpks != 6 {
-		t.Fatalf("validated %d addresses and %d master keys, want 215 and 6", addrs, mpks)
+	// 6 seeded wallets (one old-style, one testnet) × 30 + watch-only 30
+	// + multisig 30 + 3 imported addresses + 2 imported keys.
+	if addrs != 245 || mpks != 7 {
+		t.Fatalf("validated %d addresses and %d master keys, want 245 and 7", addrs, mpks)
 	}
 }
 
@@ -82,6 +86,7 @@ func TestElectrumSeedVersion(t *testing.T) {
 	want := map[string]string{
 		"electrum/standard_wallet": ElectrumStandard, "electrum/file_encrypted": ElectrumStandard,
 		"electrum/segwit_wallet": ElectrumSegwit, "electrum/keystore_encrypted": ElectrumSegwit,
+		"electrum/testnet_wallet": ElectrumSegwit,
 	}
 	seen := 0
 	for _, w := range m.Electrum {
@@ -99,7 +104,7 @@ func TestElectrumSeedVersion(t *testing.T) {
 			t.Errorf("%s: %q is not a seed but gave %s", w.File, w.RestoredFrom, typ)
 		}
 	}
-	if seen != 4 {
+	if seen != 5 {
 		t.Fatalf("%d seeded wallets", seen)
 	}
 	if _, ok := ElectrumSeedVersion("wild father tree among universe such mobile favorite target dynamic credit"); ok {

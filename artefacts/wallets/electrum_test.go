@@ -190,6 +190,18 @@ func TestElectrumFixturesMatchManifest(t *testing.T) {
 				if mustBool(t, s, "watch_only") != watch {
 					t.Fatalf("watch_only %v", !watch)
 				}
+				net := "mainnet"
+				if w.File == "electrum/testnet_wallet" {
+					net = "testnet"
+				}
+				if attrStr(xpubs[0], "network") != net {
+					t.Fatalf("xpub network %s", attrStr(xpubs[0], "network"))
+				}
+				for _, a := range c.Kind(KindAddress) {
+					if attrStr(a, "network") != net {
+						t.Fatalf("%s network %s", attrStr(a, "address"), attrStr(a, "network"))
+					}
+				}
 			}
 			sort.Strings(xs)
 			sort.Strings(wantX)

@@ -57,7 +57,7 @@ func loadManifest(t testing.TB) manifest {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Electrum) != 9 || len(m.Ethereum) != 1 {
+	if len(m.Electrum) != 10 || len(m.Ethereum) != 1 {
 		t.Fatalf("manifest lists %d electrum and %d ethereum files", len(m.Electrum), len(m.Ethereum))
 	}
 	return m

@@ -118,9 +118,28 @@ printf '%s\n' "$mpk1 $mpk2" >"$work/rep/multisig_2of2.input"
 printf '\n' >"$work/rep/multisig_2of2.password"
 printf '\n' >"$work/rep/multisig_2of2.encrypt_file"
 
+# A testnet segwit wallet (tb1… addresses, vpub).
+ET() { electrum -D "$work/edir" --testnet --offline "$@"; }
+seed_tn=$(ET make_seed --seed_type segwit)
+tn=$out/electrum/testnet_wallet
+ET restore -w "$tn" "$seed_tn" >/dev/null
+ET listaddresses -w "$tn" >"$work/rep/testnet_wallet.addresses.json"
+ET listaddresses --labels -w "$tn" >"$work/rep/testnet_wallet.labels.json"
+ET listaddresses --receiving -w "$tn" >"$work/rep/testnet_wallet.receiving.json"
+ET listaddresses --change -w "$tn" >"$work/rep/testnet_wallet.change.json"
+ET getmpk -w "$tn" >"$work/rep/testnet_wallet.mpk.json"
+ET get seed_version -w "$tn" >"$work/rep/testnet_wallet.seed_version.json"
+ET get wallet_type -w "$tn" >"$work/rep/testnet_wallet.wallet_type.json"
+ET get use_encryption -w "$tn" >"$work/rep/testnet_wallet.use_encryption.json"
+ET onchain_history -w "$tn" >"$work/rep/testnet_wallet.history.json"
+printf '%s\n' "$seed_tn" >"$work/rep/testnet_wallet.input"
+printf '\n' >"$work/rep/testnet_wallet.password"
+printf '\n' >"$work/rep/testnet_wallet.encrypt_file"
+
 # Transaction history as electrum reports it, for every wallet.
 for f in "$out"/electrum/*; do
 	name=$(basename "$f")
+	[ "$name" = testnet_wallet ] && continue
 	if [ "$name" = file_encrypted ]; then L=EP; else L=E; fi
 	$L onchain_history -w "$f" >"$work/rep/$name.history.json"
 done
@@ -160,7 +179,7 @@ def text(p):
         return f.read().rstrip("\n")
 wallets = []
 for name in ["standard_wallet", "segwit_wallet", "keystore_encrypted", "file_encrypted", "watch_only", "imported_addresses",
-             "imported_keys", "old_seed", "multisig_2of2"]:
+             "imported_keys", "old_seed", "multisig_2of2", "testnet_wallet"]:
     path = os.path.join(out, "electrum", name)
     with open(path, "rb") as f:
         data = f.read()

@@ -665,3 +665,21 @@ func TestDecodeTime(t *testing.T) {
 		t.Errorf("without an extra field the epoch bits must be ignored: %v", got)
 	}
 }
+
+// TestDirectoryLoop: a directory hard-linked below itself (debugfs ln) is
+// listed once under each name and not descended into twice, as fls does.
+func TestDirectoryLoop(t *testing.T) {
+	need(t, "fls")
+	tr := &tree{dir: filepath.Join(t.TempDir(), "tree"), files: map[string][]byte{}}
+	tr.write(t, "dd/sub/deep.txt", []byte("deep\n"))
+	img := mkfs(t, tr.dir, 8, nil, "ln /dd /dd/sub/loop")
+	f := openFile(t, img, 0, -1)
+	got, byPath := walkRows(t, f)
+	diffRows(t, "walk vs fls", got, parseFls(t, bytes.NewReader(run(t, "fls", "-r", "-p", img))))
+	if e := byPath["/dd/sub/loop"]; e == nil || e.ID != byPath["/dd"].ID || e.Type != filesystem.TypeDir {
+		t.Errorf("loop entry %+v", e)
+	}
+	if _, ok := byPath["/dd/sub/loop/sub"]; ok {
+		t.Error("walked into the loop")
+	}
+}

@@ -81,7 +81,7 @@ func TestCorruptRecords(t *testing.T) {
 	}{
 		{"signature", func(b []byte) { copy(b[recOff:], "BAAD") }, "BAAD"},
 		{"garbage signature", func(b []byte) { copy(b[recOff:], "XXXX") }, "signature"},
-		{"torn sector (fixup mismatch)", func(b []byte) { b[recOff+510] ^= 0xFF }, "Fixup"},
+		{"torn sector (fixup mismatch)", func(b []byte) { b[recOff+510] ^= 0xFF }, "fixup"},
 		{"used size beyond record", func(b []byte) { b[recOff+0x18], b[recOff+0x19] = 0xFF, 0xFF }, "used size"},
 	}
 	for _, c := range cases {

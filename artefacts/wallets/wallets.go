@@ -5,6 +5,31 @@
 //
 // Identifiers are validated with artefacts/coins, the same code the
 // identifier sweep uses, so a wallet's addresses and a carved address agree.
+//
+// Artefacts (provenance: the file, or a "record:json#<dotted JSON path>"
+// step below it, e.g. keystore.xpub, addresses.receiving.3):
+//
+//	wallet.electrum     one per file: format, file_encrypted, encryption
+//	                    (none | keystore secrets | bie1 | bie2), use_encryption,
+//	                    seed_version, era, wallet_type, keystores, watch_only,
+//	                    counts of addresses/transactions/labels, patches_applied
+//	wallet.keystore     per Electrum keystore (keystore, x1/, …): type,
+//	                    seed/xprv/keypairs = absent | plaintext | encrypted |
+//	                    unrecognised, seed_type, derivation, root_fingerprint,
+//	                    hw_type, label; per Ethereum key file: version, kdf
+//	                    and its parameters, cipher, id, address,
+//	                    created_from_filename
+//	wallet.xpub         xpub (or an old-format hex mpk), validated, prefix,
+//	                    coin, network, script, depth, keystore
+//	wallet.address      address, chain (receiving | change | imported |
+//	                    history | keystore), index, validated, coin, network,
+//	                    script, label
+//	wallet.transaction  txid, raw_bytes, height and block_time when verified,
+//	                    label
+//
+// Decryption is never attempted during parsing; DecryptElectrumFile,
+// DecryptElectrumSecret and EthKeyFile.Decrypt take a password the examiner
+// supplies.
 package wallets
 
 import (

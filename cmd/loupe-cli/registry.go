@@ -4,6 +4,7 @@ import (
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/filetype"
 	"github.com/loupe-forensics/loupe/artefacts/notable"
+	"github.com/loupe-forensics/loupe/artefacts/wallets"
 )
 
 // buildRegistry lists every parser examine runs, by constructor. There is
@@ -14,5 +15,7 @@ func buildRegistry() (*artefacts.Registry, error) {
 	return artefacts.NewRegistry(
 		filetype.New(),
 		notable.New(),
+		wallets.NewElectrum(),
+		wallets.NewEthKeystore(),
 	)
 }

@@ -348,3 +348,12 @@ func tool(t *testing.T, name string, args ...string) []byte {
 	}
 	return out
 }
+
+func sha(t *testing.T, r io.Reader) string {
+	t.Helper()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -331,6 +331,7 @@ func (f *FS) parseRecordMode(id int64, light bool) (rec *record, soft []error, e
 // the $MFT stream, which is how attribute offsets are mapped to the image.
 type recordReader struct {
 	*bytes.Reader
+	buf    []byte
 	mftOff int64
 }
 
@@ -371,7 +372,7 @@ func (f *FS) readRecord(id int64) (*parser.MFT_ENTRY, error) {
 		}
 		copy(buf[end:end+2], buf[usaOff+2*i:])
 	}
-	return f.nc.Profile.MFT_ENTRY(recordReader{Reader: bytes.NewReader(buf), mftOff: id * f.recSize}, 0), nil
+	return f.nc.Profile.MFT_ENTRY(recordReader{Reader: bytes.NewReader(buf), buf: buf, mftOff: id * f.recSize}, 0), nil
 }
 
 func leUint64(b []byte) uint64 {

@@ -165,6 +165,15 @@ func residentContent(a *parser.NTFS_ATTRIBUTE) ([]byte, error) {
 	if off+size > alen {
 		return nil, fmt.Errorf("%w: resident content %d+%d exceeds attribute length %d", filesystem.ErrCorrupt, off, size, alen)
 	}
+	// Attributes of a record Loupe read itself are sliced from its buffer
+	// (the record is immutable once fixed up); others are copied out.
+	if rr, ok := a.Reader.(recordReader); ok {
+		s, e := a.Offset+off, a.Offset+off+size
+		if s < 0 || e > int64(len(rr.buf)) {
+			return nil, fmt.Errorf("%w: resident content %d-%d outside the %d-byte record", filesystem.ErrCorrupt, s, e, len(rr.buf))
+		}
+		return rr.buf[s:e:e], nil
+	}
 	buf := make([]byte, size)
 	n, err := a.Reader.ReadAt(buf, a.Offset+off)
 	if n < len(buf) {

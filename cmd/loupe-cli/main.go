@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"ls":    {"list every file-system entry of an image as JSON lines", runLs},
 		"cat":   {"write a file's content (by path or inode, optional stream)", runCat},
 		"stat":  {"all metadata of one entry as JSON (times, runs, provenance)", runStat},
+		"sweep": {"sweep an image for identifiers (coins, onions, keys, PGP, e-mail, URLs) as JSON lines", runSweep},
 	}
 }
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# GnuPG hook for the evidence disks: copies the committed, gpg-made fixtures
+# (testdata/artefacts/pgp, made by testdata/gen/pgp.sh) into realistic places.
+# Nothing is generated here, so the disks stay reproducible.
+#   tree.d/30-pgp.sh WIN_ROOT LINUX_ROOT
+set -euo pipefail
+win=${1:?usage: 30-pgp.sh WIN_ROOT LINUX_ROOT}
+lin=${2:?usage: 30-pgp.sh WIN_ROOT LINUX_ROOT}
+src=$(cd "$(dirname "$0")/../../artefacts/pgp" && pwd)
+epoch=${FIXTURE_EPOCH:-1773482400}
+umask 022
+stamp() { find "$1" -exec touch -h -d "@$((epoch - $2 * 86400))" {} +; }
+
+# Gpg4win keeps the home in %APPDATA%\gnupg.
+wg=$win/Users/alice/AppData/Roaming/gnupg
+mkdir -p "$wg"
+cp -r "$src/alice/." "$wg/"
+mkdir -p "$win/Users/alice/Documents"
+cp "$src/docs/alice-public.asc" "$src/docs/note.txt.asc" "$win/Users/alice/Documents/"
+stamp "$wg" 12
+stamp "$win/Users/alice/Documents/alice-public.asc" 11
+stamp "$win/Users/alice/Documents/note.txt.asc" 10
+
+# bob's Linux home: a legacy gnupg1 ring, alice's unprotected secret export
+# and the chat log holding armoured keys and a message.
+lg=$lin/home/bob/.gnupg
+mkdir -p "$lg" "$lin/home/bob/Documents" "$lin/home/bob/.local/share/chat"
+chmod 700 "$lg"
+cp "$src/legacy/pubring.gpg" "$src/legacy/secring.gpg" "$lg/"
+cp "$src/docs/alice-unprotected-secret.asc" "$src/docs/msg.asc" "$lin/home/bob/Documents/"
+cp "$src/docs/chat.log" "$lin/home/bob/.local/share/chat/alice.log"
+stamp "$lg" 9
+stamp "$lin/home/bob/Documents/alice-unprotected-secret.asc" 8
+stamp "$lin/home/bob/Documents/msg.asc" 8
+stamp "$lin/home/bob/.local/share/chat/alice.log" 7

@@ -230,7 +230,17 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
+	// Of files with the same content, the one with the smallest path is
+	// reported, whatever the walk order of the file system.
+	owner := map[string]string{}
+	for _, fr := range res {
+		if fr.err != nil {
+			continue
+		}
+		if p, ok := owner[fr.sha]; !ok || fr.e.Path < p {
+			owner[fr.sha] = fr.e.Path
+		}
+	}
 	fl := RegionLog{Region: RegionFile, Source: fsys.Ref().String()}
 	sl := RegionLog{Region: RegionSlack, Source: fsys.Ref().String()}
 	for _, fr := range res {
@@ -248,11 +258,10 @@ feed:
 			sl.Ranges++
 			sl.Hits += n
 		}
-		if seen[fr.sha] {
+		if owner[fr.sha] != fr.e.Path {
 			fl.Duplicate++
 			continue
 		}
-		seen[fr.sha] = true
 		r.log.Counts.Add(fr.counts)
 		fl.Files++
 		fl.Ranges++

@@ -222,9 +222,10 @@ func (s *scanner) window(b []byte, base int64, lo, hi int, atEnd bool) {
 func (s *scanner) ascii() {
 	b := s.b
 	n := len(b)
+	cls := &classes
 	s.lineStart, s.words, s.others = 0, 0, 0
 	for i := 0; i < n; {
-		k := classes[b[i]]
+		k := cls[b[i]]
 		if k == 0 {
 			i++
 			continue
@@ -233,14 +234,28 @@ func (s *scanner) ascii() {
 			and := k
 			j := i + 1
 			for j < n {
-				kj := classes[b[j]]
+				kj := cls[b[j]]
 				if kj&cAlnum == 0 {
 					break
 				}
 				and &= kj
 				j++
 			}
-			s.token(i, j, and)
+			// Most runs are short words or noise: count them for the
+			// seed-line rule here and call token only for possible hits.
+			if L := j - i; L < 14 && L != 16 {
+				if and&cLowerA != 0 && L >= 3 && L <= 8 {
+					if s.words == 0 {
+						s.firstWord = i
+					}
+					s.words++
+				} else {
+					s.others++
+				}
+			} else {
+				s.others++
+				s.token(i, j, and)
+			}
 			i = j
 			continue
 		}
@@ -275,17 +290,6 @@ func (s *scanner) hit(h Hit, i, j int) {
 // token handles the alnum run b[i:j]; and is the AND of its byte classes.
 func (s *scanner) token(i, j int, and byte) {
 	L := j - i
-	if and&cLowerA != 0 && L >= 3 && L <= 8 {
-		if s.words == 0 {
-			s.firstWord = i
-		}
-		s.words++
-	} else {
-		s.others++
-	}
-	if L < 14 && L != 16 {
-		return
-	}
 	if j == len(s.b) && s.truncated {
 		return // may continue past the window; the next window sees it whole
 	}

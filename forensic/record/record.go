@@ -87,6 +87,7 @@ var (
 	ErrExists    = errors.New("record: file already exists")
 	ErrNotFound  = errors.New("record: not found")
 	ErrInvalid   = errors.New("record: invalid argument")
+	ErrBusy      = errors.New("record: another process has the record open for writing")
 )
 
 // contentTables are the tables whose rows the chain covers, in a fixed order.
@@ -175,7 +176,8 @@ type Record struct {
 	opts     Options
 	readOnly bool
 	id       string
-	tmp      string // temporary copy folder of a read-only open, removed on Close
+	tmp      string   // temporary copy folder of a read-only open, removed on Close
+	lock     *os.File // holds the exclusive flock of a writer; closed after the database
 
 	mu    sync.Mutex // serialises writers
 	key   ed25519.PrivateKey
@@ -277,6 +279,10 @@ func Create(ctx context.Context, path string, s Setup, opts Options) (*Record, e
 		db.Close()
 		return nil, err
 	}
+	if r.lock, err = lockWriter(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	pub := key.Public().(ed25519.PublicKey)
 	rows := []pendingRow{{"examiners", map[string]any{"name": s.Examiner.Name, "role": s.Examiner.Role, "public_key": hex.EncodeToString(pub), "fingerprint": r.actor}}}
 	for _, d := range []struct {
@@ -303,44 +309,51 @@ func Open(ctx context.Context, path string, ex Examiner, opts Options) (*Record,
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotRecord, path, err)
 	}
-	db, err := sql.Open("sqlite3", dsn(path, false))
+	// The lock comes first: marking "running" runs incomplete below is only
+	// right when no other process is still writing them.
+	lock, err := lockWriter(path)
 	if err != nil {
 		return nil, err
 	}
+	db, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	db.SetMaxOpenConns(1)
-	r := &Record{path: path, db: db, opts: opts}
+	r := &Record{path: path, db: db, opts: opts, lock: lock}
 	if err := r.load(ctx); err != nil {
-		db.Close()
+		r.closeDB()
 		return nil, err
 	}
 	key, err := ExaminerKey(opts.KeyDir, ex.Name)
 	if err != nil {
-		db.Close()
+		r.closeDB()
 		return nil, err
 	}
 	r.key, r.actor = key, Fingerprint(key.Public().(ed25519.PublicKey))
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM examiners WHERE fingerprint=?`, r.actor).Scan(&n); err != nil {
-		db.Close()
+		r.closeDB()
 		return nil, err
 	}
 	if n == 0 {
 		pub := key.Public().(ed25519.PublicKey)
 		if _, err := r.write(ctx, "examiner.add", map[string]any{"name": ex.Name}, 0, []pendingRow{{"examiners",
 			map[string]any{"name": ex.Name, "role": ex.Role, "public_key": hex.EncodeToString(pub), "fingerprint": r.actor}}}); err != nil {
-			db.Close()
+			r.closeDB()
 			return nil, err
 		}
 	}
 	runs, err := r.Runs(ctx)
 	if err != nil {
-		db.Close()
+		r.closeDB()
 		return nil, err
 	}
 	for _, run := range runs {
 		if run.Status == RunRunning {
 			if _, err := r.write(ctx, "run.incomplete", map[string]any{"run_id": run.ID, "reason": "the examining process ended without finishing the run"}, 0, nil); err != nil {
-				db.Close()
+				r.closeDB()
 				return nil, err
 			}
 		}
@@ -439,7 +452,7 @@ func (r *Record) Close() error {
 			first = err
 		}
 	}
-	if err := r.db.Close(); err != nil && first == nil {
+	if err := r.closeDB(); err != nil && first == nil {
 		first = err
 	}
 	if r.tmp != "" {

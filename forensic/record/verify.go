@@ -95,6 +95,9 @@ func (r *Record) Verify(ctx context.Context) (*Result, error) {
 		if h := entryHash(e.Seq, tm, e.Actor, e.Action, e.Corrects, string(e.Params), prev); h != e.Hash {
 			return fail(&Problem{Seq: e.Seq, Reason: "entry hash does not match its content (the entry was edited)"})
 		}
+		if e.Corrects < 0 || e.Corrects >= e.Seq {
+			return fail(&Problem{Seq: e.Seq, Reason: fmt.Sprintf("correction points at entry %d, which is not an earlier entry", e.Corrects)})
+		}
 		var p struct {
 			Rows   map[string][][2]json.RawMessage `json:"rows"`
 			Covers int64                           `json:"covers"`

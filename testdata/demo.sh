@@ -12,6 +12,8 @@ mkdir -p "$out"
 e01=("$ev/gpt.E01" "$ev/gpt.E02")
 
 step() { printf '\n== %s\n' "$*" >&2; }
+commands=$("$cli" help 2>&1 || true)
+has() { grep -q "^  $1 " <<<"$commands"; }
 
 step "Describe the evidence container"
 "$cli" image info --json "${e01[@]}" | tee "$out/image-info.json"
@@ -19,14 +21,14 @@ step "Describe the evidence container"
 step "Verify the media (MD5, SHA-1, SHA-256 in one pass) against the hashes stored at acquisition"
 "$cli" image verify --json "${e01[@]}" | tee "$out/image-verify.json"
 
-if "$cli" help 2>&1 | grep -q '^  ls '; then
+if has ls; then
   step "List every file-system entry, deleted ones included (first 15 lines; all in $out/ls.jsonl)"
   "$cli" ls --json "${e01[@]}" > "$out/ls.jsonl"
   head -15 "$out/ls.jsonl"
   printf '%s entries, %s deleted\n' "$(wc -l < "$out/ls.jsonl")" "$(grep -c '"deleted":true' "$out/ls.jsonl" || true)" >&2
 fi
 
-if "$cli" help 2>&1 | grep -q '^  examine '; then
+if has examine; then
   step "Examine the exhibit into a tamper-evident record"
   rm -f "$out/demo.loupe" "$out/demo.loupe-wal" "$out/demo.loupe-shm" "$out/demo.loupe.checkpoint"
   LOUPE_HOME="$out/examiner" "$cli" examine --record "$out/demo.loupe" --case "OP-DEMO/2026" --exhibit "ABC/1" \

@@ -510,19 +510,43 @@ func (r *Record) writeRows(ctx context.Context, action string, params map[string
 	defer tx.Rollback()
 	covered := map[string][][2]any{}
 	ids := make([]int64, 0, len(rows))
+	// Ids are chosen here (max+1 under the write transaction) so each row is
+	// inserted once with its final hash, through one prepared statement per
+	// table: a batch of findings costs one INSERT per row.
+	type tableIns struct {
+		next int64
+		stmt *sql.Stmt
+	}
+	ins := map[string]*tableIns{}
+	defer func() {
+		for _, ti := range ins {
+			ti.stmt.Close()
+		}
+	}()
 	for _, row := range rows {
 		content, err := marshal(row.content)
 		if err != nil {
 			return 0, nil, err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO `+row.table+`(content,row_hash) VALUES(?, '')`, content)
-		if err != nil {
-			return 0, nil, fmt.Errorf("record: insert into %s: %w", row.table, err)
+		ti := ins[row.table]
+		if ti == nil {
+			if !isContentTable(row.table) {
+				return 0, nil, fmt.Errorf("%w: table %q", ErrInvalid, row.table)
+			}
+			ti = &tableIns{}
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id),0)+1 FROM `+row.table).Scan(&ti.next); err != nil {
+				return 0, nil, fmt.Errorf("record: next id of %s: %w", row.table, err)
+			}
+			if ti.stmt, err = tx.PrepareContext(ctx, `INSERT INTO `+row.table+`(id,content,row_hash) VALUES(?,?,?)`); err != nil {
+				return 0, nil, fmt.Errorf("record: prepare insert into %s: %w", row.table, err)
+			}
+			ins[row.table] = ti
 		}
-		id, _ := res.LastInsertId()
+		id := ti.next
+		ti.next++
 		h := rowHash(row.table, id, content)
-		if _, err := tx.ExecContext(ctx, `UPDATE `+row.table+` SET row_hash=? WHERE id=?`, h, id); err != nil {
-			return 0, nil, err
+		if _, err := ti.stmt.ExecContext(ctx, id, content, h); err != nil {
+			return 0, nil, fmt.Errorf("record: insert into %s row %d: %w", row.table, id, err)
 		}
 		covered[row.table] = append(covered[row.table], [2]any{id, h})
 		ids = append(ids, id)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -354,8 +355,14 @@ func summarise(en record.Entry) string {
 	}
 	var parts []string
 	if rows, ok := p["rows"].(map[string]any); ok {
-		for t, l := range rows {
-			if list, ok := l.([]any); ok {
+		// Tables in name order so the same chain always prints the same.
+		tables := make([]string, 0, len(rows))
+		for t := range rows {
+			tables = append(tables, t)
+		}
+		sort.Strings(tables)
+		for _, t := range tables {
+			if list, ok := rows[t].([]any); ok {
 				parts = append(parts, fmt.Sprintf("%d %s", len(list), t))
 			}
 		}

@@ -43,3 +43,24 @@ func (r *Record) closeDB() error {
 	}
 	return err
 }
+
+// writerActive reports whether another open file description holds the
+// writer lock on path, i.e. a live process (or this one, through another
+// Record) is writing the record. Errors count as "no writer".
+//
+// Like any open and close of the record file, this probe must not run in a
+// process that holds the record open for writing through SQLite: closing the
+// descriptor would drop that connection's POSIX locks. Within such a
+// process, read through the writing Record instead of OpenReadOnly.
+func writerActive(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}

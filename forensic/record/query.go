@@ -183,7 +183,27 @@ func (r *Record) Runs(ctx context.Context) ([]RunInfo, error) {
 			}
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Status == RunComplete {
+			continue
+		}
+		// No run.finish: count what the chain holds for the run.
+		if err := r.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM artefacts WHERE run_id=?), (SELECT count(*) FROM warnings WHERE run_id=?)`,
+			out[i].ID, out[i].ID).Scan(&out[i].Artefacts, &out[i].Warnings); err != nil {
+			return nil, err
+		}
+		if out[i].Status == RunRunning && r.readOnly && !r.liveWriter {
+			// The writer is gone; the next writer to open the record will
+			// put this in the chain.
+			out[i].Status = RunIncomplete
+			out[i].Reason = "the examining process ended without finishing the run (not yet marked in the chain)"
+		}
+	}
+	return out, nil
 }
 
 // Rows returns the decoded content of every row of a content table, by id.

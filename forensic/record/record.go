@@ -178,6 +178,8 @@ type Record struct {
 	id       string
 	tmp      string   // temporary copy folder of a read-only open, removed on Close
 	lock     *os.File // holds the exclusive flock of a writer; closed after the database
+	// liveWriter: at a read-only open, another process held the writer lock.
+	liveWriter bool
 
 	mu    sync.Mutex // serialises writers
 	key   ed25519.PrivateKey
@@ -363,15 +365,23 @@ func Open(ctx context.Context, path string, ex Examiner, opts Options) (*Record,
 
 // OpenReadOnly opens a record for reviewers and reports. It never writes to
 // the record: a record whose writer did not close cleanly (WAL left beside
-// it) is copied with its WAL into a temporary folder and read there.
+// it, no writer holding the lock) is copied with its WAL into a temporary
+// folder and read there; a record another process is writing is read in
+// place through SQLite's read-only mode, which sees a consistent snapshot
+// (copying a file under a live writer could tear it). Runs left "running"
+// by a writer that is gone are reported incomplete.
+//
+// Do not call it in a process that has the same record open for writing:
+// read through that Record instead (see writerActive).
 func OpenReadOnly(ctx context.Context, path string, opts Options) (*Record, error) {
 	opts.fill()
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotRecord, path, err)
 	}
 	r := &Record{path: path, opts: opts, readOnly: true}
+	r.liveWriter = writerActive(path)
 	open := path
-	if _, err := os.Stat(path + "-wal"); err == nil {
+	if _, err := os.Stat(path + "-wal"); err == nil && !r.liveWriter {
 		tmp, err := os.MkdirTemp("", "loupe-record-")
 		if err != nil {
 			return nil, err

@@ -325,6 +325,17 @@ func TestKilledWriter(t *testing.T) {
 		t.Fatalf("killed record does not verify: %v", res.Problem)
 	}
 	ctx := context.Background()
+	// A reader sees the run as incomplete at once (the writer's lock is
+	// gone), with what was committed before the kill counted.
+	ro0, err := OpenReadOnly(ctx, path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roRuns, _ := ro0.Runs(ctx)
+	ro0.Close()
+	if len(roRuns) != 1 || roRuns[0].Status != RunIncomplete || roRuns[0].Artefacts < 200 {
+		t.Fatalf("runs seen by a reader after the kill: %+v", roRuns)
+	}
 	r, err := Open(ctx, path, examiner, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -174,3 +174,21 @@ func BenchmarkArtefactInsert(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "artefacts/s")
 }
+
+func TestLogRejectsBadActions(t *testing.T) {
+	path, opts := build(t, 3)
+	ctx := context.Background()
+	r, err := Open(ctx, path, examiner, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, a := range []string{"", "checkpoint", "view\nforged", "View", strings.Repeat("a", 65)} {
+		if _, err := r.Log(ctx, a, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("action %q: %v", a, err)
+		}
+	}
+	if _, err := r.Log(ctx, "hashset.apply", map[string]any{"name": "NSRL"}); err != nil {
+		t.Error(err)
+	}
+}

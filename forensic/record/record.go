@@ -193,7 +193,10 @@ func Fingerprint(pub ed25519.PublicKey) string {
 	return hex.EncodeToString(s[:])
 }
 
-var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+var (
+	slugRe   = regexp.MustCompile(`[^a-z0-9]+`)
+	actionRe = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+)
 
 // ExaminerKey loads the examiner's signing key from dir, generating it on
 // first use (mode 0600). Keys never go into the record; only the public key
@@ -594,7 +597,9 @@ func (r *Record) writeRows(ctx context.Context, action string, params map[string
 // Log appends an action with no rows of its own (viewing an item, a search,
 // an export, a report, a password attempt…).
 func (r *Record) Log(ctx context.Context, action string, params map[string]any) (int64, error) {
-	if action == "" || action == "checkpoint" {
+	// Actions are short names ("family.verb"): the entry hash joins fields
+	// with "\n", so an action must not be able to carry one.
+	if action == "" || action == "checkpoint" || !actionRe.MatchString(action) {
 		return 0, fmt.Errorf("%w: action %q", ErrInvalid, action)
 	}
 	return r.write(ctx, action, params, 0, nil)

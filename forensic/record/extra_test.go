@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/source"
@@ -190,5 +191,34 @@ func TestLogRejectsBadActions(t *testing.T) {
 	}
 	if _, err := r.Log(ctx, "hashset.apply", map[string]any{"name": "NSRL"}); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPeriodicCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		every time.Duration
+		want  int // create + after each of the 4 batches (10, 20, 30, the last 5) + run end
+	}{{time.Nanosecond, 6}, {-1, 2}} {
+		opts := Options{KeyDir: t.TempDir(), Batch: 10, CheckpointEvery: tc.every}
+		path := filepath.Join(t.TempDir(), "p.loupe")
+		r, err := Create(ctx, path, setup(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, _ := r.StartRun(ctx, RunSpec{Tool: "t"})
+		for i := 0; i < 35; i++ {
+			if err := run.Artefact(ctx, finding.Artefact{Kind: "file.type", Source: source.Image("d").Entry("/f", "1"), Attrs: []finding.Attr{finding.I("i", int64(i))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := run.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		res := verifyPath(t, path, opts)
+		if !res.OK || res.Checkpoints != tc.want {
+			t.Errorf("every %v: ok %v, %d checkpoints, want %d (%v)", tc.every, res.OK, res.Checkpoints, tc.want, res.Problem)
+		}
 	}
 }

@@ -143,6 +143,10 @@ type Options struct {
 	Now func() time.Time
 	// Batch is how many findings one audit entry covers (default 256).
 	Batch int
+	// CheckpointEvery is how often a run's batches are followed by a signed
+	// checkpoint, which bounds the unsigned tail a crash can leave (default
+	// 30 s; negative: only at the end of runs and on Close).
+	CheckpointEvery time.Duration
 }
 
 func (o *Options) fill() {
@@ -151,6 +155,9 @@ func (o *Options) fill() {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 256
+	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = 30 * time.Second
 	}
 	if o.KeyDir == "" {
 		o.KeyDir = DefaultKeyDir()
@@ -185,6 +192,9 @@ type Record struct {
 	key   ed25519.PrivateKey
 	actor string // fingerprint of key
 	dirty bool   // entries written since the last checkpoint
+	// lastCkpt is when this writer last checkpointed (guarded by ckptMu).
+	ckptMu   sync.Mutex
+	lastCkpt time.Time
 }
 
 // Fingerprint is lower-hex SHA-256 of an Ed25519 public key.
@@ -708,6 +718,9 @@ func (r *Record) Checkpoint(ctx context.Context) error {
 	if _, err := r.write(ctx, "checkpoint", map[string]any{"covers": covers, "head": head, "key": r.actor, "sig": a.Sig}, 0, nil); err != nil {
 		return err
 	}
+	r.ckptMu.Lock()
+	r.lastCkpt = r.opts.Now()
+	r.ckptMu.Unlock()
 	b, _ := json.MarshalIndent(a, "", "  ")
 	if err := writeAtomic(r.path+".checkpoint", b); err != nil {
 		return fmt.Errorf("record: anchor beside the record: %w", err)
@@ -846,8 +859,25 @@ func (run *Run) Flush(ctx context.Context) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := run.r.write(ctx, "run.findings", map[string]any{"run_id": run.ID}, 0, rows)
-	return err
+	if _, err := run.r.write(ctx, "run.findings", map[string]any{"run_id": run.ID}, 0, rows); err != nil {
+		return err
+	}
+	return run.r.periodicCheckpoint(ctx)
+}
+
+// periodicCheckpoint checkpoints when CheckpointEvery has passed since the
+// last one, so a long run killed midway leaves at most that much unsigned.
+func (r *Record) periodicCheckpoint(ctx context.Context) error {
+	if r.opts.CheckpointEvery < 0 {
+		return nil
+	}
+	r.ckptMu.Lock()
+	due := r.opts.Now().Sub(r.lastCkpt) >= r.opts.CheckpointEvery
+	r.ckptMu.Unlock()
+	if !due {
+		return nil
+	}
+	return r.Checkpoint(ctx)
 }
 
 // Finish flushes, marks the run complete and checkpoints.

@@ -34,8 +34,9 @@
 // A checkpoint is an entry with action "checkpoint" and params {covers: N,
 // head: H, key: F, sig: S}: S is the Ed25519 signature (hex) by the key with
 // fingerprint F over "loupe-checkpoint-v1\n" record_id "\n" N "\n" H, where
-// H is entry N's hash. Checkpoints are written at creation, at the end of
-// every run, and when a writer closes. The newest one is also written outside
+// H is entry N's hash. Checkpoints are written at creation, after a run's
+// batches at most every Options.CheckpointEvery, at the end of every run, and
+// when a writer closes. The newest one is also written outside
 // the record, to RECORD.checkpoint beside it and to the examiner's key folder
 // (anchors/RECORD_ID.json), so that removing the newest entries together with
 // their checkpoint is detected.
@@ -46,9 +47,17 @@
 // checkpoint. Not detectable: someone holding the examiner's private key can
 // rewrite and re-sign everything including the anchors; with every anchor
 // gone, truncating the newest entries with their checkpoints yields an older
-// consistent record; a wholesale rebuild under another key verifies under
-// that key, so reports print the signer's fingerprint for comparison with
-// the one known out of band.
+// consistent record; entries after the newest checkpoint (only a crash
+// leaves such a tail) can be cut off without trace; a wholesale rebuild
+// under another key verifies under that key, so reports print the signer's
+// fingerprint for comparison with the one known out of band.
+//
+// # Writers
+//
+// One process writes a record at a time: Create and Open take an exclusive
+// flock(2) on the file (ErrBusy otherwise), so Open can safely mark runs left
+// "running" by a dead process incomplete. Within one process, read through
+// the writing Record rather than OpenReadOnly on the same file.
 package record
 
 import (

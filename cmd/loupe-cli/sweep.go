@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts/sweep"
 	"github.com/loupe-forensics/loupe/forensic/finding"
+	"github.com/loupe-forensics/loupe/forensic/record"
 )
 
 // sweepRow is one hit line of `loupe-cli sweep --json` (a public contract:
@@ -75,7 +79,13 @@ func (s *jsonSink) Warn(context.Context, finding.Warning) error { return nil }
 // runSweep: loupe-cli sweep [--json] [--whole-image] [--chunk BYTES] IMAGE...
 // The IMAGE arguments are the segments of one image. Hits are JSON lines,
 // then one line {"search_log": …}.
+//
+// loupe-cli sweep RECORD --image IMAGE... --examiner NAME --reason WHY writes
+// the hits into the record as a run and the search log into its audit chain.
 func runSweep(ctx context.Context, e env, args []string) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") && hasFlag(args[1:], "image") {
+		return runSweepRecord(ctx, e, args[0], args[1:])
+	}
 	fl := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fl.SetOutput(io.Discard)
 	_ = fl.Bool("json", true, "JSON lines (the only output form)")
@@ -106,5 +116,88 @@ func runSweep(ctx context.Context, e env, args []string) int {
 	}{log}); err != nil {
 		return fail(e, exitUsage, "sweep: %v", err)
 	}
+	return exitOK
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// runSweepRecord sweeps into an existing examination record: the hits are
+// one run's artefacts, and the search log is an audit entry ("search",
+// kind regex, with the pattern list and version verbatim) followed by the
+// full log ("sweep.log": regions covered, counts per type, duration).
+func runSweepRecord(ctx context.Context, e env, recPath string, args []string) int {
+	fl := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	var images multiFlag
+	fl.Var(&images, "image", "an image segment (repeat for split or E01 segments)")
+	examiner := fl.String("examiner", "", "examiner's name (required)")
+	keyDir := fl.String("key-dir", "", "examiner key directory")
+	reason := fl.String("reason", "identifier sweep (AG Guidelines Annex A)", "why the search was run")
+	whole := fl.Bool("whole-image", false, "sweep the image as one byte range")
+	chunk := fl.Int64("chunk", sweep.DefaultChunk, "chunk size in bytes")
+	if err := fl.Parse(args); err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	if len(images) == 0 || *examiner == "" || fl.NArg() != 0 || *chunk < 1 {
+		return fail(e, exitUsage, "usage: loupe-cli sweep RECORD --image IMAGE... --examiner NAME [--reason WHY] [--whole-image] [--chunk BYTES]")
+	}
+	d, err := openDiskPaths(ctx, images)
+	if err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	defer d.Close()
+	rec, err := record.Open(ctx, recPath, record.Examiner{Name: *examiner}, record.Options{KeyDir: *keyDir})
+	if err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	defer rec.Close()
+	run, err := rec.StartRun(ctx, record.RunSpec{Tool: "loupe-cli " + Version, Parsers: []string{sweep.Parser + "@" + sweep.Version},
+		Params: map[string]string{"images": strings.Join(images, "\n"), "whole_image": fmt.Sprint(*whole)}})
+	if err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	log, err := sweep.Run(ctx, d, run, sweep.Options{Engine: sweep.Engine{Chunk: *chunk}, WholeImage: *whole})
+	if err != nil {
+		_ = run.Fail(context.WithoutCancel(ctx), err.Error())
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	if err := run.Finish(ctx); err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	var hits, rejected int64
+	for _, n := range log.Counts.Hits {
+		hits += n
+	}
+	for _, n := range log.Counts.Rejected {
+		rejected += n
+	}
+	scope := make([]string, 0, len(log.Regions))
+	for _, r := range log.Regions {
+		scope = append(scope, fmt.Sprintf("%s %s (%d bytes)", r.Region, r.Source, r.Bytes))
+	}
+	if _, err := rec.LogSearch(ctx, record.Search{Kind: "regex", Terms: log.Patterns, ListName: "identifier sweep",
+		Version: log.Version, Scope: strings.Join(scope, "; "), Hits: hits, Excluded: rejected, Reason: *reason}); err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	if _, err := rec.Log(ctx, "sweep.log", map[string]any{"run_id": run.ID, "search_log": log,
+		"duration": time.Duration(log.DurationNS).String()}); err != nil {
+		return fail(e, exitUsage, "sweep: %v", err)
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"record": recPath, "run_id": run.ID, "hits": hits, "rejected": rejected,
+		"duration_ns": log.DurationNS})
 	return exitOK
 }

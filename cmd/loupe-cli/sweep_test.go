@@ -66,7 +66,7 @@ func TestSweepJSON(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var last struct {
 		Log *struct {
-			Version string         `json:"version"`
+			Version string `json:"version"`
 			Counts  struct{ Hits map[string]int64 }
 			Regions []struct{ Region string }
 		} `json:"search_log"`

@@ -147,6 +147,34 @@ func (r *Record) Verify(ctx context.Context) (*Result, error) {
 		res.Entries++
 		res.Head = e.Hash
 	}
+	// External anchors: the newest signed checkpoint known outside the record.
+	// They are checked before the rows: after a truncation the rows of the
+	// removed entries are uncovered, and the truncation is the finding to name.
+	for _, a := range []struct{ name, path string }{
+		{"beside the record", r.path + ".checkpoint"},
+		{"examiner key folder", filepath.Join(r.opts.KeyDir, "anchors", r.id+".json")},
+	} {
+		b, err := os.ReadFile(a.path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var an Anchor
+		if json.Unmarshal(b, &an) != nil || an.RecordID != r.id {
+			return fail(&Problem{Reason: fmt.Sprintf("anchor %s (%s) is unreadable or belongs to another record", a.name, a.path)})
+		}
+		res.Anchors = append(res.Anchors, a.name)
+		pub, ok := keys[an.Key]
+		sig, _ := hex.DecodeString(an.Sig)
+		if !ok || !ed25519.Verify(pub, checkpointMessage(r.id, an.Covers, an.Head), sig) {
+			return fail(&Problem{Reason: fmt.Sprintf("anchor %s has a signature that does not verify", a.name)})
+		}
+		if h, ok := hashes[an.Covers]; !ok || h != an.Head {
+			return fail(&Problem{Seq: an.Covers, Reason: fmt.Sprintf("the record no longer holds the entries covered by the signed checkpoint anchored %s (entries were removed or rewritten after it)", a.name)})
+		}
+	}
 	// Every row: covered, unchanged, and every covered row present.
 	for _, table := range contentTables {
 		seen := map[int64]bool{}
@@ -180,32 +208,6 @@ func (r *Record) Verify(ctx context.Context) (*Result, error) {
 			if !seen[id] {
 				return fail(&Problem{Seq: covered[table][id].seq, Table: table, RowID: id, Reason: "row recorded by this entry is missing (deleted)"})
 			}
-		}
-	}
-	// External anchors: the newest signed checkpoint known outside the record.
-	for _, a := range []struct{ name, path string }{
-		{"beside the record", r.path + ".checkpoint"},
-		{"examiner key folder", filepath.Join(r.opts.KeyDir, "anchors", r.id+".json")},
-	} {
-		b, err := os.ReadFile(a.path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var an Anchor
-		if json.Unmarshal(b, &an) != nil || an.RecordID != r.id {
-			return fail(&Problem{Reason: fmt.Sprintf("anchor %s (%s) is unreadable or belongs to another record", a.name, a.path)})
-		}
-		res.Anchors = append(res.Anchors, a.name)
-		pub, ok := keys[an.Key]
-		sig, _ := hex.DecodeString(an.Sig)
-		if !ok || !ed25519.Verify(pub, checkpointMessage(r.id, an.Covers, an.Head), sig) {
-			return fail(&Problem{Reason: fmt.Sprintf("anchor %s has a signature that does not verify", a.name)})
-		}
-		if h, ok := hashes[an.Covers]; !ok || h != an.Head {
-			return fail(&Problem{Seq: an.Covers, Reason: fmt.Sprintf("the record no longer holds the entries covered by the signed checkpoint anchored %s (entries were removed or rewritten after it)", a.name)})
 		}
 	}
 	for k := range signers {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,5 +221,32 @@ func TestPeriodicCheckpoints(t *testing.T) {
 		if !res.OK || res.Checkpoints != tc.want {
 			t.Errorf("every %v: ok %v, %d checkpoints, want %d (%v)", tc.every, res.OK, res.Checkpoints, tc.want, res.Problem)
 		}
+	}
+}
+
+func TestExaminerKeyFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	k1, err := ExaminerKey(dir, "DC Alex Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "dc-alex-example.ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := os.Stat(dir)
+	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+		t.Errorf("key mode %v, folder mode %v; want 0600 and 0700", st.Mode().Perm(), dst.Mode().Perm())
+	}
+	k2, err := ExaminerKey(dir, "DC Alex Example")
+	if err != nil || !k1.Equal(k2) {
+		t.Errorf("second load gave a different key (%v)", err)
+	}
+	os.WriteFile(filepath.Join(dir, "dc-alex-example.ed25519"), []byte("not hex\n"), 0o600)
+	if _, err := ExaminerKey(dir, "DC Alex Example"); err == nil {
+		t.Error("damaged key accepted")
+	}
+	if _, err := ExaminerKey(dir, "  !! "); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty examiner name: %v", err)
 	}
 }

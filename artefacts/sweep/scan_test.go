@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf16"
 )
@@ -190,5 +191,18 @@ func TestCancel(t *testing.T) {
 	_, _, err := (&Engine{Chunk: 4096}).ScanRange(ctx, bytes.NewReader(make([]byte, 1<<20)), 0, 1<<20, nil)
 	if err != context.Canceled {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Progress reports every byte of the range exactly once, from both workers.
+func TestProgress(t *testing.T) {
+	var mu sync.Mutex
+	var n int64
+	e := &Engine{Chunk: 4096, Progress: func(k int64) { mu.Lock(); n += k; mu.Unlock() }}
+	if _, _, err := e.ScanRange(context.Background(), bytes.NewReader(make([]byte, 1<<20+77)), 5, 1<<20+77, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1<<20+72 {
+		t.Fatalf("progress %d", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts/sweep"
@@ -91,6 +92,7 @@ func runSweep(ctx context.Context, e env, args []string) int {
 	_ = fl.Bool("json", true, "JSON lines (the only output form)")
 	whole := fl.Bool("whole-image", false, "sweep the image as one byte range")
 	chunk := fl.Int64("chunk", sweep.DefaultChunk, "chunk size in bytes")
+	progress := fl.Bool("progress", false, "report bytes swept on stderr every second")
 	if err := fl.Parse(args); err != nil {
 		return fail(e, exitUsage, "sweep: %v", err)
 	}
@@ -107,7 +109,12 @@ func runSweep(ctx context.Context, e env, args []string) int {
 	defer d.Close()
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
-	log, err := sweep.Run(ctx, d, &jsonSink{enc: enc}, sweep.Options{Engine: sweep.Engine{Chunk: *chunk}, WholeImage: *whole})
+	eng := sweep.Engine{Chunk: *chunk}
+	if *progress {
+		stop := reportProgress(e, &eng, d.Image.Size())
+		defer stop()
+	}
+	log, err := sweep.Run(ctx, d, &jsonSink{enc: enc}, sweep.Options{Engine: eng, WholeImage: *whole})
 	if err != nil {
 		return fail(e, exitUsage, "sweep: %v", err)
 	}
@@ -200,4 +207,31 @@ func runSweepRecord(ctx context.Context, e env, recPath string, args []string) i
 	_ = enc.Encode(map[string]any{"record": recPath, "run_id": run.ID, "hits": hits, "rejected": rejected,
 		"duration_ns": log.DurationNS})
 	return exitOK
+}
+
+// reportProgress prints the bytes swept so far once a second until stop is
+// called. The total is the image size: files, slack and free space add up to
+// about that, so the percentage is a guide, not a promise.
+func reportProgress(e env, eng *sweep.Engine, total int64) (stop func()) {
+	var done atomic.Int64
+	eng.Progress = func(n int64) { done.Add(n) }
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				n := done.Load()
+				fmt.Fprintf(e.stderr, "sweep: %d of ~%d bytes (%.0f%%), %.1f MB/s\n", n, total,
+					100*float64(n)/float64(max(total, 1)), float64(n)/1e6/time.Since(start).Seconds())
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/filetype"
 	"github.com/loupe-forensics/loupe/artefacts/notable"
+	"github.com/loupe-forensics/loupe/artefacts/pgp"
 	"github.com/loupe-forensics/loupe/artefacts/wallets"
 )
 
@@ -17,5 +18,6 @@ func buildRegistry() (*artefacts.Registry, error) {
 		notable.New(),
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
+		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(),
 	)
 }

@@ -106,9 +106,12 @@ func runVerify(ctx context.Context, e env, args []string) int {
 		return fail(e, exitUsage, "verify %s: %v", recPath, err)
 	}
 	type imageCheck struct {
-		Image    string `json:"image"`
-		SHA256   string `json:"sha256"`
-		Recorded bool   `json:"recorded"` // the computed hash equals a verification in the record
+		Image    string          `json:"image"`
+		Ref      string          `json:"ref"`
+		SHA256   string          `json:"sha256"`
+		Computed imaging.Digests `json:"computed"`
+		Recorded bool            `json:"recorded"` // the computed hash equals a verification in the record
+		Problem  string          `json:"problem,omitempty"`
 	}
 	out := struct {
 		*record.Result
@@ -120,24 +123,19 @@ func runVerify(ctx context.Context, e env, args []string) int {
 		if err != nil {
 			return fail(e, exitUsage, "%v", err)
 		}
+		ref := img.Ref().String()
 		vr, err := imaging.Verify(ctx, img, nil)
 		img.Close()
 		if err != nil {
 			return fail(e, exitFailed, "re-hash %s: %v", images[0], err)
 		}
-		ver, err := rec.Rows(ctx, "verifications")
+		ic := imageCheck{Image: images[0], Ref: ref, SHA256: vr.Computed.SHA256, Computed: vr.Computed}
+		ic.Recorded, ic.Problem, err = checkEvidence(ctx, rec, ref, vr)
 		if err != nil {
 			return fail(e, exitUsage, "%v", err)
 		}
-		found := false
-		for _, v := range ver {
-			b, _ := json.Marshal(v)
-			if strings.Contains(string(b), vr.Computed.SHA256) {
-				found = true
-			}
-		}
-		imageOK = found && len(vr.Errors) == 0
-		out.Images = append(out.Images, imageCheck{Image: images[0], SHA256: vr.Computed.SHA256, Recorded: found})
+		imageOK = ic.Problem == ""
+		out.Images = append(out.Images, ic)
 	}
 	if one(flags, "json") != "" {
 		writeJSON(e, out)
@@ -145,19 +143,80 @@ func runVerify(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stdout, "Record:      %s (id %s)\nEntries:     %d, rows %d, checkpoints %d\nHead:        %s\nSigned by:   %s\nAnchors:     %s\n",
 			recPath, rec.ID(), res.Entries, res.Rows, res.Checkpoints, res.Head, strings.Join(res.Signers, ", "), strings.Join(res.Anchors, ", "))
 		for _, ic := range out.Images {
-			fmt.Fprintf(e.stdout, "Evidence:    %s sha256 %s (recorded: %v)\n", ic.Image, ic.SHA256, ic.Recorded)
+			fmt.Fprintf(e.stdout, "Evidence:    %s sha256 %s (recorded: %v)\n", ic.Image, ic.Computed.SHA256, ic.Recorded)
 		}
 	}
 	if !res.OK {
 		return fail(e, exitFailed, "TAMPERING FOUND: %v", res.Problem)
 	}
 	if !imageOK {
-		return fail(e, exitFailed, "the evidence does not hash to any verification in the record")
+		return fail(e, exitFailed, "EVIDENCE MISMATCH: %s", out.Images[0].Problem)
 	}
 	if one(flags, "json") == "" {
 		fmt.Fprintln(e.stdout, "Result:      INTACT")
 	}
 	return exitOK
+}
+
+// checkEvidence compares a fresh re-hash of an image with the source of the
+// same reference in the record: every acquisition hash the source recorded
+// and every verification of it must equal the computed digests, and the
+// image must have read without chunk errors. problem is "" when all agree.
+func checkEvidence(ctx context.Context, rec *record.Record, ref string, vr imaging.VerifyResult) (recorded bool, problem string, err error) {
+	sources, err := rec.Rows(ctx, "sources")
+	if err != nil {
+		return false, "", err
+	}
+	verifs, err := rec.Rows(ctx, "verifications")
+	if err != nil {
+		return false, "", err
+	}
+	if len(vr.Errors) > 0 {
+		return false, fmt.Sprintf("%s: %d unreadable region(s), first %v", ref, len(vr.Errors), vr.Errors[0]), nil
+	}
+	digests := func(v any) imaging.Digests {
+		var d imaging.Digests
+		b, _ := json.Marshal(v)
+		json.Unmarshal(b, &d)
+		return d
+	}
+	differs := func(what string, want imaging.Digests) string {
+		for _, c := range []struct{ alg, want, got string }{
+			{"md5", want.MD5, vr.Computed.MD5}, {"sha1", want.SHA1, vr.Computed.SHA1}, {"sha256", want.SHA256, vr.Computed.SHA256},
+		} {
+			if c.want != "" && !strings.EqualFold(c.want, c.got) {
+				return fmt.Sprintf("%s: %s %s recorded as %s, computed %s", ref, what, c.alg, c.want, c.got)
+			}
+		}
+		return ""
+	}
+	found := false
+	for _, src := range sources {
+		if src["ref"] != ref {
+			continue
+		}
+		found = true
+		if p := differs("acquisition", digests(src["acquisition"])); p != "" {
+			return false, p, nil
+		}
+		for _, v := range verifs {
+			srcID, _ := src["id"].(int64)
+			if id, _ := v["source_id"].(float64); int64(id) != srcID {
+				continue
+			}
+			if p := differs(fmt.Sprintf("verification %v", v["id"]), digests(v["computed"])); p != "" {
+				return false, p, nil
+			}
+			recorded = true
+		}
+	}
+	if !found {
+		return false, fmt.Sprintf("%s is not a source of this record", ref), nil
+	}
+	if !recorded {
+		return false, fmt.Sprintf("%s: the record holds no verification of this source to compare with", ref), nil
+	}
+	return true, "", nil
 }
 
 // artefactJSON is the public shape of `artefacts --json`.

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/imaging"
 )
 
 // TestVerifyTamperExitCodes applies each acceptance edit with plain SQL to a
@@ -72,5 +76,59 @@ func TestVerifyTamperExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckEvidence compares re-hash results with the source and
+// verification rows as examine writes them.
+func TestCheckEvidence(t *testing.T) {
+	ctx := context.Background()
+	keyDir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "r.loupe")
+	r, err := record.Create(ctx, path, record.Setup{Examiner: record.Examiner{Name: "DC Test"}}, record.Options{KeyDir: keyDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The digests of the committed gpt.E01 fixture, as examine records them.
+	good := imaging.Digests{MD5: "fb641b6d79a28025a500ba59da5a7dda", SHA1: "75d919f0bac511c0258418caab31f1f627b20d8d",
+		SHA256: "4f81890b9ce57877506ddf1b8d21f9ab30f4858991566f9b31727f8544cea1c9"}
+	src, err := r.AddRow(ctx, "sources", "source.add", SourceRow{Ref: "image:gpt.E01", Format: "e01", Acquisition: imaging.Digests{MD5: good.MD5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.AddRow(ctx, "verifications", "source.verify", VerificationRow{SourceID: src, Computed: good, Result: "match"}); err != nil {
+		t.Fatal(err)
+	}
+	r.AddRow(ctx, "sources", "source.add", SourceRow{Ref: "image:unverified.raw", Format: "raw"})
+	r.Close()
+	ro, err := record.OpenReadOnly(ctx, path, record.Options{KeyDir: keyDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	bad := good
+	bad.SHA1 = "0000000000000000000000000000000000000000"
+	badMD5 := good
+	badMD5.MD5 = "00000000000000000000000000000000"
+	for _, tc := range []struct {
+		ref      string
+		computed imaging.Digests
+		errs     []*imaging.ChunkError
+		want     string // "" = intact
+	}{
+		{"image:gpt.E01", good, nil, ""},
+		{"image:gpt.E01", bad, nil, "verification 1 sha1"},
+		{"image:gpt.E01", badMD5, nil, "acquisition md5"},
+		{"image:gpt.E01", good, []*imaging.ChunkError{{FirstSector: 64, LastSector: 127, File: "gpt.E01", Reason: "bad checksum"}}, "unreadable"},
+		{"image:other.E01", good, nil, "not a source"},
+		{"image:unverified.raw", good, nil, "no verification"},
+	} {
+		recorded, problem, err := checkEvidence(ctx, ro, tc.ref, imaging.VerifyResult{Computed: tc.computed, Errors: tc.errs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (tc.want == "") != (problem == "") || !strings.Contains(problem, tc.want) || recorded != (tc.want == "") {
+			t.Errorf("%s %+v: recorded %v problem %q, want %q", tc.ref, tc.computed, recorded, problem, tc.want)
+		}
 	}
 }

@@ -46,6 +46,12 @@ func commands() map[string]command {
 		"cat":   {"write a file's content (by path or inode, optional stream)", runCat},
 		"stat":  {"all metadata of one entry as JSON (times, runs, provenance)", runStat},
 		"sweep": {"sweep an image for identifiers (coins, onions, keys, PGP, e-mail, URLs) as JSON lines", runSweep},
+
+		"verify":    {"verify a record's audit chain, rows and signatures (and re-hash the evidence)", runVerify},
+		"artefacts": {"list a record's artefacts as JSON lines", runArtefacts},
+		"note":      {"add a contemporaneous note to a record", runNote},
+		"tag":       {"tag an artefact (CPIA: relevant, undermines, assists, sensitive)", runTag},
+		"log":       {"print a record's audit chain", runLog},
 	}
 }
 

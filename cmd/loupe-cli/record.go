@@ -265,14 +265,21 @@ func attrMap(attrs []finding.Attr) map[string]any {
 	return m
 }
 
-// runArtefacts: loupe-cli artefacts --json RECORD [--kind PREFIX]
+// runArtefacts: loupe-cli artefacts --json RECORD [--kind PREFIX] [--run ID]
+// (--run keeps one run's artefacts, e.g. the complete rerun after a killed one).
 func runArtefacts(ctx context.Context, e env, args []string) int {
 	pos, flags, err := recordArgs(args, "json")
 	if err == nil {
-		err = checkFlags(flags, "json", "kind", "key-dir")
+		err = checkFlags(flags, "json", "kind", "run", "key-dir")
+	}
+	var runID int64
+	if err == nil && one(flags, "run") != "" {
+		if runID, err = strconv.ParseInt(one(flags, "run"), 10, 64); err == nil && runID <= 0 {
+			err = fmt.Errorf("--run takes a run id")
+		}
 	}
 	if err != nil || len(pos) != 1 {
-		return fail(e, exitUsage, "usage: loupe-cli artefacts --json RECORD [--kind PREFIX] (%v)", err)
+		return fail(e, exitUsage, "usage: loupe-cli artefacts --json RECORD [--kind PREFIX] [--run ID] (%v)", err)
 	}
 	rec, err := record.OpenReadOnly(ctx, pos[0], recordOptions(flags))
 	if err != nil {
@@ -284,6 +291,9 @@ func runArtefacts(ctx context.Context, e env, args []string) int {
 	for a, err := range rec.Artefacts(ctx, one(flags, "kind")) {
 		if err != nil {
 			return fail(e, exitUsage, "%v", err)
+		}
+		if runID != 0 && a.RunID != runID {
+			continue
 		}
 		src := a.Source
 		if src == nil {

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/forensic/source"
 	"github.com/loupe-forensics/loupe/imaging"
 )
 
@@ -130,6 +132,37 @@ func TestCheckEvidence(t *testing.T) {
 		}
 		if (tc.want == "") != (problem == "") || !strings.Contains(problem, tc.want) || recorded != (tc.want == "") {
 			t.Errorf("%s %+v: recorded %v problem %q, want %q", tc.ref, tc.computed, recorded, problem, tc.want)
+		}
+	}
+}
+
+func TestArtefactsRunFilter(t *testing.T) {
+	path, keyDir := smallRecord(t)
+	ctx := context.Background()
+	r, err := record.Open(ctx, path, record.Examiner{Name: "DC Test"}, record.Options{KeyDir: keyDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := r.StartRun(ctx, record.RunSpec{Tool: "rerun"})
+	run.Artefact(ctx, finding.Artefact{Kind: "file.type", Parser: "file/type", ParserVersion: "1", Source: source.Image("gpt.E01").Entry("/x", "5")})
+	if err := run.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	for _, tc := range []struct {
+		args  []string
+		lines int
+		code  int
+	}{
+		{nil, 3, exitOK},
+		{[]string{"--run", "1"}, 2, exitOK},
+		{[]string{"--run", "2"}, 1, exitOK},
+		{[]string{"--run", "0"}, 0, exitUsage},
+		{[]string{"--run", "x"}, 0, exitUsage},
+	} {
+		code, out, _ := runCLI(t, append([]string{"artefacts", "--json", path}, tc.args...)...)
+		if code != tc.code || strings.Count(string(out), "\n") != tc.lines {
+			t.Errorf("%v: exit %d, %d lines; want %d, %d", tc.args, code, strings.Count(string(out), "\n"), tc.code, tc.lines)
 		}
 	}
 }

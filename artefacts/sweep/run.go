@@ -41,9 +41,10 @@ type RegionLog struct {
 	Region    string `json:"region"`
 	Source    string `json:"source"` // canonical reference of the partition, FS or image
 	Bytes     int64  `json:"bytes"`
-	Ranges    int    `json:"ranges"`               // byte ranges scanned (runs, files, slack tails)
-	Files     int    `json:"files,omitempty"`      // files scanned (region "file")
-	Duplicate int    `json:"duplicates,omitempty"` // files whose content hash was already scanned
+	Ranges    int    `json:"ranges"`                    // byte ranges scanned (runs, files, slack tails)
+	Files     int    `json:"files,omitempty"`           // files scanned (region "file")
+	Duplicate int    `json:"duplicates,omitempty"`      // files whose content hash was already scanned
+	Resident  int    `json:"resident_in_mft,omitempty"` // $MFT hits inside a resident file already reported
 	Hits      int64  `json:"hits"`
 }
 
@@ -176,6 +177,7 @@ func (r *runner) scanImage(ctx context.Context, region string, parent *source.Re
 // dedup and output follow walk order whatever the workers' timing.
 type fileResult struct {
 	e      *filesystem.Entry
+	stream string // NTFS named stream, "" for the default content
 	runs   []filesystem.Run
 	sha    string
 	hits   []Hit
@@ -184,13 +186,23 @@ type fileResult struct {
 	err    error
 }
 
-// files sweeps every allocated regular file's content once per distinct
-// SHA-256, and the slack of every one.
+type fileStream struct {
+	e      *filesystem.Entry
+	stream string
+}
+
+// files sweeps every allocated regular file's content and named streams
+// once per distinct SHA-256, and the slack of every default stream.
 func (r *runner) files(ctx context.Context, fsys filesystem.FS) error {
-	var entries []*filesystem.Entry
+	var entries []fileStream
 	err := fsys.Walk(ctx, func(e *filesystem.Entry) error {
 		if e.Type == filesystem.TypeFile && !e.Deleted && !e.Orphan {
-			entries = append(entries, e)
+			entries = append(entries, fileStream{e, ""})
+			for _, st := range e.Streams {
+				if st != "" {
+					entries = append(entries, fileStream{e, st})
+				}
+			}
 		}
 		return nil
 	})
@@ -213,7 +225,7 @@ func (r *runner) files(ctx context.Context, fsys filesystem.FS) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res[i] = scanFile(ctx, &eng, fsys, entries[i], bs, volOff)
+				res[i] = scanFile(ctx, &eng, fsys, entries[i].e, entries[i].stream, bs, volOff)
 			}
 		}()
 	}
@@ -230,16 +242,32 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Of files with the same content, the one with the smallest path is
-	// reported, whatever the walk order of the file system.
+	// Of files with the same content, the one with the smallest path (and
+	// stream name) is reported, whatever the walk order of the file system.
 	owner := map[string]string{}
+	// NTFS keeps small files inside their MFT record: their bytes are swept
+	// as the file, so the same bytes inside $MFT are not reported again.
+	var resident [][2]int64
 	for _, fr := range res {
 		if fr.err != nil {
 			continue
 		}
-		if p, ok := owner[fr.sha]; !ok || fr.e.Path < p {
-			owner[fr.sha] = fr.e.Path
+		if p, ok := owner[fr.sha]; !ok || fr.key() < p {
+			owner[fr.sha] = fr.key()
 		}
+		for _, rn := range fr.runs {
+			if rn.Resident && fr.e.Path != "/$MFT" {
+				resident = append(resident, [2]int64{rn.ImageOffset, rn.ImageOffset + rn.Length})
+			}
+		}
+	}
+	inResident := func(off int64) bool {
+		for _, rg := range resident {
+			if off >= rg[0] && off < rg[1] {
+				return true
+			}
+		}
+		return false
 	}
 	fl := RegionLog{Region: RegionFile, Source: fsys.Ref().String()}
 	sl := RegionLog{Region: RegionSlack, Source: fsys.Ref().String()}
@@ -249,7 +277,7 @@ feed:
 			_ = r.out.Warn(ctx, finding.Warning{Parser: Parser, Source: fr.e.Ref, Message: fr.err.Error()})
 			continue
 		}
-		if fr.slack[1] > fr.slack[0] {
+		if fr.stream == "" && fr.slack[1] > fr.slack[0] {
 			n, err := r.scanImage(ctx, RegionSlack, fsRefParent(fsys), fr.slack[0], fr.slack[1])
 			if err != nil {
 				return err
@@ -258,7 +286,7 @@ feed:
 			sl.Ranges++
 			sl.Hits += n
 		}
-		if owner[fr.sha] != fr.e.Path {
+		if owner[fr.sha] != fr.key() {
 			fl.Duplicate++
 			continue
 		}
@@ -271,7 +299,20 @@ feed:
 			if ref == nil {
 				ref = fsys.Ref().Entry(fr.e.Path, string(fr.e.ID))
 			}
-			if err := r.emit(ctx, h, RegionFile, ref.At(h.Offset, h.Length), imageOffset(fr.runs, h.Offset), h.Offset, fr.e.Path, fr.sha); err != nil {
+			if fr.stream != "" {
+				ref = ref.Stream(fr.stream)
+			}
+			imgOff := imageOffset(fr.runs, h.Offset)
+			if fr.e.Path == "/$MFT" && fr.stream == "" && imgOff >= 0 && inResident(imgOff) {
+				fl.Resident++
+				r.log.Counts.Hits[h.Type]--
+				continue
+			}
+			path := fr.e.Path
+			if fr.stream != "" {
+				path += ":" + fr.stream
+			}
+			if err := r.emit(ctx, h, RegionFile, ref.At(h.Offset, h.Length), imgOff, h.Offset, path, fr.sha); err != nil {
 				return err
 			}
 			fl.Hits++
@@ -293,17 +334,32 @@ func fsRefParent(fsys filesystem.FS) *source.Ref {
 	return fsys.Ref()
 }
 
-func scanFile(ctx context.Context, eng *Engine, fsys filesystem.FS, e *filesystem.Entry, bs, volOff int64) fileResult {
-	fr := fileResult{e: e}
-	f, err := fsys.OpenID(ctx, e.ID, "")
+func (fr *fileResult) key() string {
+	if fr.stream == "" {
+		return fr.e.Path
+	}
+	return fr.e.Path + ":" + fr.stream
+}
+
+func scanFile(ctx context.Context, eng *Engine, fsys filesystem.FS, e *filesystem.Entry, stream string, bs, volOff int64) fileResult {
+	fr := fileResult{e: e, stream: stream}
+	f, err := fsys.OpenID(ctx, e.ID, stream)
 	if err != nil {
-		fr.err = fmt.Errorf("sweep: open %s (%s): %w", e.Path, e.ID, err)
+		fr.err = fmt.Errorf("sweep: open %s (%s) stream %q: %w", e.Path, e.ID, stream, err)
 		return fr
 	}
 	defer f.Close()
 	fr.runs = f.Runs()
 	h := NewHash()
 	size := e.Size
+	if stream != "" {
+		st, err := f.Stat()
+		if err != nil {
+			fr.err = fmt.Errorf("sweep: stat %s (%s) stream %q: %w", e.Path, e.ID, stream, err)
+			return fr
+		}
+		size = st.Size()
+	}
 	fr.hits, fr.counts, err = eng.ScanRange(ctx, f, 0, size, h)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		fr.err = fmt.Errorf("sweep: %s (%s): %w", e.Path, e.ID, err)

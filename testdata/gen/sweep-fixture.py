@@ -70,10 +70,12 @@ def text_with(keys, decoys=True):
 
 planted = []  # dicts written to the manifest
 
-def plant(kind, key, region, offset, enc, path=None, file_offset=None):
+def plant(kind, key, region, offset, enc, path=None, file_offset=None, stream=None):
     d = {"type": TYPE[key], "value": IDS[key], "region": region, "offset": offset, "encoding": enc}
     if path:
         d["path"], d["file_offset"] = path, file_offset
+    if stream:
+        d["stream"] = stream
     planted.append(d)
 
 # --- trees -----------------------------------------------------------------
@@ -84,6 +86,8 @@ wide_text, wide_where = text_with(wide_keys)
 wide_bytes = wide_text.encode("utf-16-le")
 slack_body = FILLER[:5000].encode()  # 5000 bytes: non-resident, 904 bytes into its second block
 
+SMALL = "wallet to pay:\n" + IDS["eth"] + "\n"
+ADS = "contact\n" + IDS["onion-v3"] + "\n"  # an NTFS named stream, resident too
 trees = {}
 for name in ("ntfs", "ext4"):
     t = os.path.join(work, name + "-tree")
@@ -95,6 +99,9 @@ for name in ("ntfs", "ext4"):
         f.write(wide_bytes)
     with open(os.path.join(t, "docs", "slack.bin"), "wb") as f:
         f.write(slack_body)
+    # Small enough to stay inside its MFT record on NTFS (resident).
+    with open(os.path.join(t, "docs", "small.txt"), "w") as f:
+        f.write(SMALL)
     trees[name] = t
 
 ntfs = os.path.join(work, "ntfs.img")
@@ -106,6 +113,9 @@ subprocess.run(["mkntfs", "-F", "-Q", "-q", "-s", "512", "-c", "4096", "-L", "SW
                check=True, capture_output=True)
 run("wimlib-imagex", "capture", trees["ntfs"], os.path.join(work, "t.wim"), "SWEEP", "--compress=none")
 run("wimlib-imagex", "apply", os.path.join(work, "t.wim"), "1", ntfs)
+with open(os.path.join(work, "ads.txt"), "w") as f:
+    f.write(ADS)
+run("ntfscp", "-q", "-N", "note", ntfs, os.path.join(work, "ads.txt"), "/docs/slack.bin")
 run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-L", "SWEEPEXT", "-U", "5a1e0000-0000-4000-8000-000000000009",
     "-E", "hash_seed=5a1e0000-0000-4000-8000-000000000009", "-d", trees["ext4"], ext)
 
@@ -149,6 +159,19 @@ for fsname, start in (("ntfs", P1), ("ext4", P2)):
     # only the smaller path is reported.
     for k, off in ascii_where:
         plant("file", k, "file", file_image_offset(start, "docs/copy/notes-copy.txt", off), "ascii", "/docs/copy/notes-copy.txt", off)
+    if fsname == "ntfs":
+        # Resident content: its only copy is in the MFT record; find it by
+        # its first line and the identifier's first characters (the record's
+        # update-sequence fixups may change two bytes further on).
+        raw = open(disk, "rb").read()[start * 512:(start + PSIZE) * 512]
+        for text, path, stream, key in ((SMALL, "/docs/small.txt", None, "eth"), (ADS, "/docs/slack.bin", "note", "onion-v3")):
+            i = text.index(IDS[key])
+            probe = text[:i + 12].encode()
+            assert raw.count(probe) == 1, (path, raw.count(probe))
+            plant("file", key, "file", start * 512 + raw.find(probe) + i, "ascii", path, i, stream)
+    else:
+        off = SMALL.index(IDS["eth"])
+        plant("file", "eth", "file", file_image_offset(start, "docs/small.txt", off), "ascii", "/docs/small.txt", off)
     for k, off in wide_where:
         plant("file", k, "file", file_image_offset(start, "docs/wide.txt", 2 * off), "utf16le", "/docs/wide.txt", 2 * off)
     # Slack: after the 5000 bytes of slack.bin inside its last block.

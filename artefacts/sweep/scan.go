@@ -70,7 +70,7 @@ var patternList = []string{
 	"wif: base58check private key, scalar in range",
 	"seed-phrase: a line of 12–24 BIP39 words passing the BIP39 or Electrum check",
 	"pgp-armour: -----BEGIN PGP <known block type>-----",
-	"pgp-fingerprint: 40 or 64 hex digits, one case, digits and letters",
+	"pgp-fingerprint: 40 or 64 upper-case hex digits with digits and letters (lower-case runs are digests)",
 	"email: local@domain with a dotted domain and alphabetic TLD",
 	"url: http, https, ftp, ws, wss with a dotted host",
 }
@@ -394,9 +394,12 @@ func validFingerprint(t []byte) bool {
 			return false
 		}
 	}
-	// gpg prints one case; a run of only digits or only letters is a number
-	// or a word, not a hash.
-	return digits && lower != upper
+	// gpg, keyrings (openpgp-revocs.d/<FPR>.rev) and key servers write
+	// fingerprints in upper case; lower-case hex runs of these lengths are
+	// overwhelmingly SHA-1 and SHA-256 digests (git objects, caches, logs),
+	// so they are rejected. A run of only digits or only letters is a number
+	// or a word, not a fingerprint.
+	return digits && upper && !lower
 }
 
 func fprDetail(n int) string {

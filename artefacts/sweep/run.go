@@ -192,7 +192,7 @@ type fileStream struct {
 }
 
 // files sweeps every allocated regular file's content and named streams
-// once per distinct SHA-256, and the slack of every default stream.
+// once per distinct SHA-256, and the slack of every non-resident one.
 func (r *runner) files(ctx context.Context, fsys filesystem.FS) error {
 	var entries []fileStream
 	err := fsys.Walk(ctx, func(e *filesystem.Entry) error {
@@ -277,7 +277,7 @@ feed:
 			_ = r.out.Warn(ctx, finding.Warning{Parser: Parser, Source: fr.e.Ref, Message: fr.err.Error()})
 			continue
 		}
-		if fr.stream == "" && fr.slack[1] > fr.slack[0] {
+		if fr.slack[1] > fr.slack[0] {
 			n, err := r.scanImage(ctx, RegionSlack, fsRefParent(fsys), fr.slack[0], fr.slack[1])
 			if err != nil {
 				return err

@@ -83,3 +83,78 @@ func TestExt4SlackVsBlkls(t *testing.T) {
 		t.Errorf("%d files with slack, %d bytes as blkls writes them; blkls -s gave %d", len(tails), want.Len(), len(out))
 	}
 }
+
+// TestNTFSSlackInBlkls checks every NTFS slack range the sweep takes (file
+// streams) against blkls -s, which also writes the last clusters of
+// directory indexes: each of ours must be one of TSK's clusters, byte for
+// byte (content part zeroed as TSK writes it).
+func TestNTFSSlackInBlkls(t *testing.T) {
+	if _, err := exec.LookPath("blkls"); err != nil {
+		t.Skip("blkls not installed")
+	}
+	path, _ := fixture(t)
+	ctx := context.Background()
+	img, err := imaging.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := disk.Open(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var fsys filesystem.FS
+	var start int64
+	for _, m := range d.FileSystems {
+		if m.FS != nil && m.FS.Kind() == filesystem.KindNTFS {
+			fsys, start = m.FS, m.Partition.Start
+		}
+	}
+	if fsys == nil {
+		t.Fatal("no NTFS volume in the fixture")
+	}
+	bs := fsys.(filesystem.AllocationMapper).BlockSize()
+	out, err := exec.Command("blkls", "-s", "-o", strconv.FormatInt(start/512, 10), path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsk := map[string]int{}
+	for i := 0; i+int(bs) <= len(out); i += int(bs) {
+		tsk[string(out[i:i+int(bs)])]++
+	}
+	ours := 0
+	err = fsys.Walk(ctx, func(e *filesystem.Entry) error {
+		if e.Type != filesystem.TypeFile || e.Deleted || e.Orphan {
+			return nil
+		}
+		for _, st := range append([]string{""}, e.Streams...) {
+			f, err := fsys.OpenID(ctx, e.ID, st)
+			if err != nil {
+				return err
+			}
+			fi, _ := f.Stat()
+			r := slackRange(f.Runs(), fi.Size(), bs, start)
+			f.Close()
+			if r[1] <= r[0] {
+				continue
+			}
+			blk := make([]byte, bs)
+			if _, err := img.ReadAt(blk[bs-(r[1]-r[0]):], r[0]); err != nil {
+				return err
+			}
+			if tsk[string(blk)] == 0 {
+				t.Errorf("%s:%s slack [%d, %d) is not a cluster blkls -s writes", e.Path, st, r[0], r[1])
+			}
+			tsk[string(blk)]--
+			ours++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ours < 5 {
+		t.Errorf("only %d NTFS slack ranges", ours)
+	}
+	t.Logf("%d slack ranges, blkls -s wrote %d clusters", ours, len(out)/int(bs))
+}

@@ -3,6 +3,7 @@ module github.com/loupe-forensics/loupe
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	fyne.io/fyne/v2 v2.7.1 // indirect
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect

@@ -5,6 +5,7 @@ import (
 	"github.com/loupe-forensics/loupe/artefacts/filetype"
 	"github.com/loupe-forensics/loupe/artefacts/notable"
 	"github.com/loupe-forensics/loupe/artefacts/pgp"
+	"github.com/loupe-forensics/loupe/artefacts/tor"
 	"github.com/loupe-forensics/loupe/artefacts/wallets"
 )
 
@@ -19,5 +20,6 @@ func buildRegistry() (*artefacts.Registry, error) {
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
 		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(),
+		tor.NewOnionService(),
 	)
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Places the tor fixtures (testdata/gen/tor.sh) on the evidence disks: the
+# "market" onion service where a Linux tor daemon keeps it, and a copy of the
+# "forum" service in a user folder on Windows, where no tool would look by path.
+#   20-tor.sh WIN_ROOT LINUX_ROOT
+set -euo pipefail
+win=${1:?WIN_ROOT}; lin=${2:?LINUX_ROOT}
+src="$(cd "$(dirname "$0")/../.." && pwd)/artefacts/tor"
+[ -d "$src/onion-services" ] || { echo "20-tor.sh: run testdata/gen/tor.sh first" >&2; exit 1; }
+mkdir -p "$lin/home/bob/.local/share/tor/hidden_service" "$lin/home/bob/.local/share/tor/data"
+cp "$src/onion-services/market/"* "$lin/home/bob/.local/share/tor/hidden_service/"
+cp "$src/tor-data/state" "$lin/home/bob/.local/share/tor/data/state"
+mkdir -p "$win/Users/alice/Documents/old stuff/backup2"
+cp "$src/onion-services/forum/"* "$win/Users/alice/Documents/old stuff/backup2/"

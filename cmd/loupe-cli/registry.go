@@ -20,6 +20,6 @@ func buildRegistry() (*artefacts.Registry, error) {
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
 		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(),
-		tor.NewOnionService(),
+		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(),
 	)
 }

@@ -32,6 +32,11 @@ for s in market forum; do
 done
 mkdir -p "$out/tor-data"
 cp "$work/data-market/state" "$out/tor-data/state"
+# The torrc fixture is written by hand, as users write theirs; tor itself
+# must accept it (paths moved into the scratch folder for the check).
+mkdir -m 700 "$work/v" "$work/v/onion-auth" "$work/v/hidden_service" "$work/v/data"
+sed "s#/home/bob/.local/share/tor#$work/v#; s#/usr/bin/obfs4proxy#/bin/true#" "$out/torrc/torrc" > "$work/v/torrc"
+tor --verify-config -f "$work/v/torrc" 2>&1 | grep -q "Configuration was valid" || { echo "tor.sh: tor rejects torrc/torrc" >&2; exit 1; }
 version=$(tor --version | head -1)
 python3 - "$out" "$version" <<'PY'
 import json, os, sys

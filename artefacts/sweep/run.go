@@ -161,7 +161,16 @@ func (r *runner) raw(ctx context.Context, region string, parent *source.Ref, sta
 func (r *runner) scanImage(ctx context.Context, region string, parent *source.Ref, start, end int64) (int64, error) {
 	hits, counts, err := r.eng.ScanRange(ctx, r.d.Image, start, end, nil)
 	r.log.Counts.Add(counts)
-	if err != nil {
+	var rerr *ReadError
+	switch {
+	case errors.As(err, &rerr) && ctx.Err() == nil:
+		// Bad sectors: say what was not swept and keep the hits of the rest.
+		msg := fmt.Sprintf("%s %s [%d, %d): %v", region, parent, start, end, err)
+		r.log.Warnings = append(r.log.Warnings, msg)
+		if werr := r.out.Warn(ctx, finding.Warning{Parser: Parser, Source: parent.Child(source.TypeRegion, region, "", start, end-start), Message: msg}); werr != nil {
+			return 0, werr
+		}
+	case err != nil:
 		return 0, fmt.Errorf("sweep: %s %s [%d, %d): %w", region, parent, start, end, err)
 	}
 	for _, h := range hits {
@@ -207,7 +216,16 @@ func (r *runner) files(ctx context.Context, fsys filesystem.FS) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sweep: walk %s: %w", fsys.Ref(), err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// A damaged directory tree: sweep the files found so far, say so.
+		// Their bytes, and those of files never reached, are still covered
+		// by the unallocated sweep only where the blocks are free.
+		r.log.Warnings = append(r.log.Warnings, fmt.Sprintf("walk %s stopped: %v", fsys.Ref(), err))
+		if werr := r.out.Warn(ctx, finding.Warning{Parser: Parser, Source: fsys.Ref(), Message: "walk stopped: " + err.Error()}); werr != nil {
+			return werr
+		}
 	}
 	var bs, volOff int64
 	am, hasMap := fsys.(filesystem.AllocationMapper)

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -204,5 +205,42 @@ func TestProgress(t *testing.T) {
 	}
 	if n != 1<<20+72 {
 		t.Fatalf("progress %d", n)
+	}
+}
+
+// badSectors fails reads that touch [from, to).
+type badSectors struct {
+	r        *bytes.Reader
+	from, to int64
+}
+
+func (b badSectors) ReadAt(p []byte, off int64) (int, error) {
+	if off < b.to && off+int64(len(p)) > b.from {
+		return 0, fmt.Errorf("I/O error at %d", max(off, b.from))
+	}
+	return b.r.ReadAt(p, off)
+}
+
+// An unreadable stretch is reported and skipped; hits elsewhere survive.
+func TestReadErrorsSkipped(t *testing.T) {
+	data, ps := corpus(6, 3<<20)
+	want, _ := (&Engine{}).ScanBytes(data, 0)
+	check(t, want, ps, "whole")
+	bad := badSectors{bytes.NewReader(data), 1<<20 + 100, 1<<20 + 200}
+	got, counts, err := (&Engine{Chunk: 64 << 10}).ScanRange(context.Background(), bad, 0, int64(len(data)), nil)
+	var rerr *ReadError
+	if !errors.As(err, &rerr) || rerr.Skipped != 2*64<<10 || counts.Bytes != int64(len(data))-rerr.Skipped {
+		t.Fatalf("err %v, bytes %d", err, counts.Bytes)
+	}
+	// Chunks whose window (chunk and margins) touches the bad stretch are
+	// lost: the one holding it and the one before, whose margin reaches it.
+	lost := 0
+	for _, h := range want {
+		if h.Offset >= 1<<20-64<<10 && h.Offset < 1<<20+64<<10 {
+			lost++
+		}
+	}
+	if len(got) != len(want)-lost || len(got) == 0 {
+		t.Errorf("%d hits, want %d", len(got), len(want)-lost)
 	}
 }

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -55,7 +56,8 @@ func (e *Engine) ScanBytes(b []byte, base int64) ([]Hit, Counts) {
 
 // ScanRange scans r[start:end) where offsets are in the stream's terms (for
 // an image region: absolute image offsets). Chunks are scanned by Workers
-// goroutines; hits come back sorted by offset. With h set the range is read
+// goroutines; hits come back sorted by offset. Unreadable chunks are skipped
+// and reported as a *ReadError alongside the other hits. With h set the range is read
 // in order by one worker and hashed (file content), so dedup needs no
 // second read.
 func (e *Engine) ScanRange(ctx context.Context, r io.ReaderAt, start, end int64, h hash.Hash) ([]Hit, Counts, error) {
@@ -79,7 +81,10 @@ func (e *Engine) ScanRange(ctx context.Context, r io.ReaderAt, start, end int64,
 		mu     sync.Mutex
 		hits   []Hit
 		firstE error
-		wg     sync.WaitGroup
+		// Read errors: the first maxReadErrors, and the bytes not swept.
+		readErrs []error
+		skipped  int64
+		wg       sync.WaitGroup
 	)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -103,15 +108,20 @@ func (e *Engine) ScanRange(ctx context.Context, r io.ReaderAt, start, end int64,
 				buf = buf[:whi-wlo]
 				n, err := r.ReadAt(buf, wlo)
 				if n < len(buf) {
+					// An unreadable chunk is skipped and said so; the rest of
+					// the range is still swept (a bad sector must not hide
+					// the disk). The chunk's own bytes are lost, and hits in
+					// the margins are left to the neighbouring chunks.
 					if err == nil || err == io.EOF {
 						err = io.ErrUnexpectedEOF
 					}
 					mu.Lock()
-					if firstE == nil {
-						firstE = fmt.Errorf("sweep: read %d bytes at %d: got %d: %w", len(buf), wlo, n, err)
+					if len(readErrs) < maxReadErrors {
+						readErrs = append(readErrs, fmt.Errorf("sweep: read %d bytes at %d: got %d: %w", len(buf), wlo, n, err))
 					}
+					skipped += hi - lo
 					mu.Unlock()
-					return
+					continue
 				}
 				if h != nil {
 					h.Write(buf[lo-wlo : hi-wlo])
@@ -131,10 +141,28 @@ func (e *Engine) ScanRange(ctx context.Context, r io.ReaderAt, start, end int64,
 	if firstE != nil {
 		return nil, counts, firstE
 	}
-	counts.Bytes = end - start
+	counts.Bytes = end - start - skipped
 	sortHits(hits)
+	if len(readErrs) > 0 {
+		return hits, counts, &ReadError{Skipped: skipped, Errs: readErrs}
+	}
 	return hits, counts, nil
 }
+
+const maxReadErrors = 16
+
+// ReadError reports chunks that could not be read: the hits returned with it
+// come from the rest of the range.
+type ReadError struct {
+	Skipped int64   // bytes not swept
+	Errs    []error // the first few read errors
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("sweep: %d bytes unreadable, not swept: %v", e.Skipped, errors.Join(e.Errs...))
+}
+
+func (e *ReadError) Unwrap() []error { return e.Errs }
 
 // NewHash returns the content hash used for file deduplication.
 func NewHash() hash.Hash { return sha256.New() }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loupe-forensics/loupe/artefacts/coins"
+	"github.com/loupe-forensics/loupe/artefacts/onion"
 )
 
 // revalidate checks a hit with the validator of its type, independently of
@@ -23,7 +24,7 @@ func revalidate(h Hit) bool {
 		_, ok := coins.ValidateWIF(h.Value)
 		return ok
 	case TypeOnionV3:
-		return ValidOnionV3(h.Value)
+		return onion.ValidV3(h.Value)
 	case TypeOnionV2:
 		return len(h.Value) == 22 && strings.HasSuffix(h.Value, ".onion")
 	case TypeSeed:

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/loupe-forensics/loupe/artefacts/onion"
 )
 
 // TestOnionVectors checks the default v3 validator on the shared public
@@ -29,7 +31,7 @@ func TestOnionVectors(t *testing.T) {
 		t.Fatal("no vectors")
 	}
 	for _, x := range v.Valid {
-		if !ValidOnionV3(x.Address) {
+		if !onion.ValidV3(x.Address) {
 			t.Errorf("valid %s rejected", x.Address)
 		}
 		hits, _ := (&Engine{}).ScanBytes([]byte("<a href=\"http://"+x.Address+"/\">"), 0)
@@ -38,7 +40,7 @@ func TestOnionVectors(t *testing.T) {
 		}
 	}
 	for _, x := range v.Invalid {
-		if ValidOnionV3(x.Address) {
+		if onion.ValidV3(x.Address) {
 			t.Errorf("invalid %s (%s) accepted", x.Address, x.Why)
 		}
 		if hits, _ := (&Engine{}).ScanBytes([]byte(" "+x.Address+" "), 0); len(hits) != 0 {

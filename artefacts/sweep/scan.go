@@ -14,6 +14,8 @@ package sweep
 
 import (
 	"bytes"
+
+	"github.com/loupe-forensics/loupe/artefacts/onion"
 )
 
 // Version names the pattern set and validators; it is bumped whenever the
@@ -167,8 +169,9 @@ func (c *Counts) Add(o Counts) {
 	c.Bytes += o.Bytes
 }
 
-// Validators are the checks a candidate must pass. OnionV3 is pluggable so
-// the sweep uses the same validator as the onion artefact parsers.
+// Validators are the checks a candidate must pass. OnionV3 is pluggable;
+// the default is artefacts/onion's, the one the Tor parsers use, so the
+// sweep and the parsers accept exactly the same addresses.
 type Validators struct {
 	OnionV3 func(addr string) bool // addr is "<56 base32>.onion"
 }
@@ -196,7 +199,7 @@ type scanner struct {
 
 func newScanner(v Validators) *scanner {
 	if v.OnionV3 == nil {
-		v.OnionV3 = ValidOnionV3
+		v.OnionV3 = onion.ValidV3
 	}
 	return &scanner{v: v, counts: newCounts()}
 }

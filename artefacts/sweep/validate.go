@@ -2,10 +2,7 @@ package sweep
 
 import (
 	"bytes"
-	"encoding/base32"
 	"strings"
-
-	"golang.org/x/crypto/sha3"
 
 	"github.com/loupe-forensics/loupe/artefacts/coins"
 )
@@ -266,28 +263,4 @@ func (s *scanner) armour(i int) {
 		return // cannot tell yet; the next window sees it
 	}
 	s.reject(famPGP)
-}
-
-var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// ValidOnionV3 checks a v3 onion address (rend-spec-v3 §6): 56 base32
-// characters encoding pubkey(32) ‖ checksum(2) ‖ version(1), version 3 and
-// checksum = SHA3-256(".onion checksum" ‖ pubkey ‖ version)[:2]. It is the
-// default until the sweep is given artefacts/onion's validator.
-func ValidOnionV3(addr string) bool {
-	host, ok := strings.CutSuffix(addr, ".onion")
-	if !ok || len(host) != 56 {
-		return false
-	}
-	var raw [35]byte
-	n, err := b32.Decode(raw[:], []byte(strings.ToUpper(host)))
-	if err != nil || n != 35 || raw[34] != 3 {
-		return false
-	}
-	h := sha3.New256()
-	h.Write([]byte(".onion checksum"))
-	h.Write(raw[:32])
-	h.Write([]byte{3})
-	sum := h.Sum(nil)
-	return sum[0] == raw[32] && sum[1] == raw[33]
 }

@@ -28,6 +28,7 @@ type armourBlock struct {
 	CRCOK     bool
 	Complete  bool // END line found
 	BadBase64 bool
+	Disarmed  bool // lines prefixed with ':' (GnuPG's revocation certificates)
 }
 
 // scanArmour streams r and calls fn for every armour block; memory stays
@@ -66,6 +67,12 @@ func scanArmour(r io.Reader, fn func(*armourBlock) error) error {
 			continue
 		}
 		t := strings.TrimRight(string(line), "\r\n \t")
+		// GnuPG writes revocation certificates with a ':' before the
+		// BEGIN line so that an accidental import does nothing.
+		disarmed := false
+		if strings.HasPrefix(t, ":-----BEGIN PGP ") {
+			t, disarmed = t[1:], true
+		}
 		switch {
 		case strings.HasPrefix(t, "-----BEGIN PGP ") && strings.HasSuffix(t, "-----"):
 			if cur != nil && cur.Type != "SIGNED MESSAGE" {
@@ -80,7 +87,7 @@ func scanArmour(r io.Reader, fn func(*armourBlock) error) error {
 					return err
 				}
 			}
-			cur = &armourBlock{Type: strings.TrimSuffix(strings.TrimPrefix(t, "-----BEGIN PGP "), "-----"), Offset: lineOff, Headers: map[string]string{}}
+			cur = &armourBlock{Type: strings.TrimSuffix(strings.TrimPrefix(t, "-----BEGIN PGP "), "-----"), Offset: lineOff, Headers: map[string]string{}, Disarmed: disarmed}
 			inHeaders, crc, carry = true, crc24Init, carry[:0]
 		case cur == nil:
 		case strings.HasPrefix(t, "-----END PGP ") && strings.HasSuffix(t, "-----"):

@@ -43,6 +43,9 @@ func (*Armour) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink)
 		if b.Type != "SIGNED MESSAGE" {
 			attrs = append(attrs, finding.B("crc_present", b.HasCRC), finding.B("crc_ok", b.CRCOK))
 		}
+		if b.Disarmed {
+			attrs = append(attrs, finding.B("disarmed", true))
+		}
 		for _, h := range []string{"Version", "Comment", "Hash", "Charset"} {
 			if v, ok := b.Headers[h]; ok {
 				attrs = append(attrs, finding.S("header_"+h, v))
@@ -68,6 +71,7 @@ func (*Armour) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink)
 			for _, k := range assembleKeys(ps) {
 				e.key(k, "armour", func(p packet) *source.Ref { return packetRef(ref, p) }, nil)
 			}
+			e.revocations(ref, ps)
 		}
 		return e.err
 	})
@@ -78,4 +82,32 @@ func (*Armour) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink)
 		return artefacts.ErrWrongFormat
 	}
 	return e.err
+}
+
+// revocations reports key revocation signatures that stand alone in a key
+// block (no key packet before them): GnuPG's revocation certificates.
+func (e *emitter) revocations(block *source.Ref, ps []packet) {
+	for _, p := range ps {
+		if p.Tag == 5 || p.Tag == 6 {
+			return
+		}
+		if p.Tag != 2 {
+			continue
+		}
+		s, err := parseSig(p.Body)
+		if err != nil {
+			e.warn(packetRef(block, p), err.Error())
+			continue
+		}
+		if s.Type != 0x20 && s.Type != 0x28 && s.Type != 0x30 {
+			continue
+		}
+		e.emit("pgp.revocation", packetRef(block, p),
+			finding.I("signature_type", int64(s.Type)),
+			finding.S("issuer_key_id", hexU(s.IssuerID())),
+			finding.S("issuer_fingerprint", hexU(s.IssuerFpr)),
+			finding.T("created", s.Created),
+			finding.I("reason", int64(s.Reason)),
+			finding.S("reason_text", s.ReasonMsg))
+	}
 }

@@ -371,11 +371,13 @@ type sig struct {
 	KeyFlags  int
 	HasFlags  bool
 	Primary   bool
+	Reason    int // revocation reason code, -1 = none
+	ReasonMsg string
 }
 
 func parseSig(body []byte) (*sig, error) {
 	r := &reader{b: body}
-	s := &sig{Version: int(r.byte1())}
+	s := &sig{Version: int(r.byte1()), Reason: -1}
 	switch s.Version {
 	case 3:
 		r.byte1() // 5
@@ -455,6 +457,8 @@ func (s *sig) subpackets(b []byte, hashed bool) error {
 			s.IssuerFpr = d[1:]
 		case typ == 27 && len(d) >= 1 && hashed:
 			s.KeyFlags, s.HasFlags = int(d[0]), true
+		case typ == 29 && len(d) >= 1 && hashed:
+			s.Reason, s.ReasonMsg = int(d[0]), string(d[1:])
 		case typ == 25 && len(d) == 1 && hashed:
 			s.Primary = d[0] != 0
 		}

@@ -372,3 +372,39 @@ func TestGpgLive(t *testing.T) {
 	c := run(t, NewKeyring(), input(t, fixtures, "alice/pubring.kbx"))
 	compareListing(t, c, parseColons(t, string(out)), true)
 }
+
+func TestRevocationCertificates(t *testing.T) {
+	dir := filepath.Join(fixtures, "alice/openpgp-revocs.d")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := map[string]*colonKey{}
+	for _, k := range readListing(t, "alice.list-keys.colons") {
+		pub[k.fpr] = k
+	}
+	if len(ents) != 3 {
+		t.Fatalf("%d revocation certificates, want 3 (one per generated primary)", len(ents))
+	}
+	for _, e := range ents {
+		c := run(t, NewArmour(), input(t, fixtures, "alice/openpgp-revocs.d/"+e.Name()))
+		r := c.Kind("pgp.revocation")
+		if len(r) != 1 {
+			t.Fatalf("%s: %d revocations", e.Name(), len(r))
+		}
+		fpr := str(r[0], "issuer_fingerprint")
+		if fpr+".rev" != e.Name() || pub[fpr] == nil || str(r[0], "issuer_key_id") != pub[fpr].keyID {
+			t.Errorf("%s: issuer %s / %s", e.Name(), fpr, str(r[0], "issuer_key_id"))
+		}
+		// gpg signs the certificate right after the key; faketime's clock
+		// ticks on, so it is a few seconds later than the key's creation.
+		if cr := unix(r[0], "created"); num(r[0], "signature_type") != 0x20 || cr < pub[fpr].created || cr > pub[fpr].created+60 {
+			t.Errorf("%s: type %#x created %d", e.Name(), num(r[0], "signature_type"), unix(r[0], "created"))
+		}
+		if a := c.Kind("pgp.armour"); len(a) != 1 {
+			t.Errorf("%s: %d armour blocks", e.Name(), len(a))
+		} else if v, _ := a[0].Get("disarmed"); !v.Bool {
+			t.Errorf("%s: block not marked disarmed", e.Name())
+		}
+	}
+}

@@ -7,6 +7,13 @@ import (
 	"testing"
 )
 
+// Run each target with a bounded minimisation, e.g.
+//
+//	go test -run '^$' -fuzz '^FuzzKeybox$' -fuzztime 30s -fuzzminimizetime 200x ./artefacts/pgp/
+//
+// With the default (60 s per new input) the few-KiB real seeds keep the
+// single worker minimising instead of fuzzing on a loaded machine.
+
 func seedFiles(f *testing.F, rels ...string) {
 	for _, r := range rels {
 		b, err := os.ReadFile(filepath.Join(fixtures, r))

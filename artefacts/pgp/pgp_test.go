@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -406,5 +407,48 @@ func TestRevocationCertificates(t *testing.T) {
 		} else if v, _ := a[0].Get("disarmed"); !v.Bool {
 			t.Errorf("%s: block not marked disarmed", e.Name())
 		}
+	}
+}
+
+// The manifest written by testdata/gen/pgp.sh (from the same gpg run) is
+// the reference where gpg is absent; check it against the keybox too.
+func TestManifest(t *testing.T) {
+	var m struct {
+		AlicePublic []struct {
+			Fpr, Keyid, Keygrip string
+			Created, Expires    int64
+			Uids                []string
+			Subkeys             []struct {
+				Fpr, Keyid, Keygrip string
+				Created, Expires    int64
+			}
+		} `json:"alice_public"`
+	}
+	if err := json.Unmarshal(mustRead(t, "manifest.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	c := run(t, NewKeyring(), input(t, fixtures, "alice/pubring.kbx"))
+	got := map[string]finding.Artefact{}
+	for _, k := range []string{"pgp.key", "pgp.subkey"} {
+		for _, a := range c.Kind(k) {
+			got[str(a, "fingerprint")] = a
+		}
+	}
+	n := 0
+	check := func(fpr, keyid, grip string, created, expires int64) {
+		n++
+		a, ok := got[fpr]
+		if !ok || str(a, "key_id") != keyid || str(a, "keygrip") != grip || unix(a, "created") != created || unix(a, "expires") != expires {
+			t.Errorf("manifest key %s: ours %v", fpr, a.Attrs)
+		}
+	}
+	for _, k := range m.AlicePublic {
+		check(k.Fpr, k.Keyid, k.Keygrip, k.Created, k.Expires)
+		for _, s := range k.Subkeys {
+			check(s.Fpr, s.Keyid, s.Keygrip, s.Created, s.Expires)
+		}
+	}
+	if n != len(got) || n != 6 {
+		t.Errorf("manifest has %d keys, parser %d, want 6", n, len(got))
 	}
 }

@@ -48,3 +48,15 @@ func TestOnionVectors(t *testing.T) {
 		}
 	}
 }
+
+// A v2 address has no checksum: its shape is all that can be checked, and
+// it is reported as such.
+func TestOnionV2(t *testing.T) {
+	hits, counts := (&Engine{}).ScanBytes([]byte("old: expyuzz4wqqyqhjn.onion, not: expyuzz4wqqyqhj1.onion\n"), 0)
+	if len(hits) != 1 || hits[0].Type != TypeOnionV2 || hits[0].Value != "expyuzz4wqqyqhjn.onion" || hits[0].Offset != 5 {
+		t.Fatalf("hits %+v", hits)
+	}
+	if counts.Candidates[famOnion] != 1 {
+		t.Errorf("candidates %v", counts.Candidates)
+	}
+}

@@ -310,8 +310,10 @@ func (s *scanner) token(i, j int, and byte) {
 			} else {
 				s.reject(famOnion)
 			}
-		} else {
+		} else if a, err := onion.Parse(v); err == nil && a.Version == 2 {
 			s.hit(Hit{Type: TypeOnionV2, Value: v, Detail: "no checksum in v2"}, i, j+6)
+		} else {
+			s.reject(famOnion)
 		}
 		return
 	}

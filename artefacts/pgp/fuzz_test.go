@@ -2,9 +2,12 @@ package pgp
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
 // Run each target with a bounded minimisation, e.g.
@@ -70,5 +73,22 @@ func FuzzArmour(f *testing.F) {
 			assembleKeys(ps)
 			return nil
 		})
+	})
+}
+
+func FuzzTrustDB(f *testing.F) {
+	seedFiles(f, "alice/trustdb.gpg")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := memInput("trustdb.gpg", b)
+		if !NewTrustDB().Match(in) {
+			return
+		}
+		c := &finding.Collector{}
+		if err := NewTrustDB().Parse(context.Background(), in, c); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(c.Kind("pgp.ownertrust")); got > len(b)/tdbRecLen {
+			t.Fatalf("%d trust records from %d bytes", got, len(b))
+		}
 	})
 }

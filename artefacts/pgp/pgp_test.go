@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -450,5 +451,34 @@ func TestManifest(t *testing.T) {
 	}
 	if n != len(got) || n != 6 {
 		t.Errorf("manifest has %d keys, parser %d, want 6", n, len(got))
+	}
+}
+
+// Owner trust equals gpg --export-ownertrust on the same home.
+func TestTrustDBOwnertrust(t *testing.T) {
+	want := map[string]int64{}
+	for _, l := range strings.Split(string(mustRead(t, "alice.ownertrust")), "\n") {
+		if f := strings.Split(l, ":"); len(f) >= 2 && !strings.HasPrefix(l, "#") {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			want[f[0]] = v
+		}
+	}
+	if len(want) != 3 {
+		t.Fatalf("fixture ownertrust has %d keys", len(want))
+	}
+	c := run(t, NewTrustDB(), input(t, fixtures, "alice/trustdb.gpg"))
+	got := map[string]int64{}
+	for _, a := range c.Kind("pgp.ownertrust") {
+		got[str(a, "fingerprint")] = num(a, "ownertrust")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ownertrust %v, gpg %v", got, want)
+	}
+	db := c.Kind("pgp.trustdb")
+	if len(db) != 1 || str(db[0], "trust_model") != "pgp" || num(db[0], "version") != 3 {
+		t.Errorf("version record %+v", db)
+	}
+	if NewTrustDB().Match(input(t, fixtures, "alice/pubring.kbx")) {
+		t.Error("trustdb parser matches a keybox")
 	}
 }

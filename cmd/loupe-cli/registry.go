@@ -19,7 +19,7 @@ func buildRegistry() (*artefacts.Registry, error) {
 		notable.New(),
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
-		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(),
+		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(),
 		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(),
 	)
 }

@@ -65,6 +65,7 @@ cp "$L/pubring.gpg" "$L/secring.gpg" "$out/legacy/"
 cp "$work/docs/"* "$out/docs/"
 g --with-colons --with-keygrip --fingerprint --list-keys >"$out/alice.list-keys.colons"
 g --with-colons --with-keygrip --fingerprint --list-secret-keys >"$out/alice.list-secret-keys.colons"
+g --export-ownertrust >"$out/alice.ownertrust"
 faketime -f "$PGP_CLOCK" gpg --homedir "$L" --batch --no-default-keyring --keyring "$L/pubring.gpg" \
 	--with-colons --fingerprint --list-keys >"$out/legacy.list-keys.colons"
 faketime -f "$PGP_CLOCK" gpg --homedir "$L" --batch --list-packets "$L/secring.gpg" >"$out/legacy.secring.list-packets" 2>/dev/null || true

@@ -244,3 +244,26 @@ func TestReadErrorsSkipped(t *testing.T) {
 		t.Errorf("%d hits, want %d", len(got), len(want)-lost)
 	}
 }
+
+// Random bytes (compressed or encrypted data, most of a disk) give no hit:
+// every shape that occurs by chance must fail its validator.
+func TestRandomNoHits(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	b := make([]byte, 32<<20)
+	for i := 0; i+8 <= len(b); i += 8 {
+		v := r.Uint64()
+		for k := 0; k < 8; k++ {
+			b[i+k] = byte(v >> (8 * k))
+		}
+	}
+	hits, counts, err := (&Engine{}).ScanRange(context.Background(), bytes.NewReader(b), 0, int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 0 {
+		t.Errorf("%d chance hits, first %+v", len(hits), hits[0])
+	}
+	if counts.Candidates[famEmail] < 10000 {
+		t.Errorf("only %d e-mail candidates: the test no longer exercises the validators", counts.Candidates[famEmail])
+	}
+}

@@ -482,3 +482,23 @@ func TestTrustDBOwnertrust(t *testing.T) {
 		t.Error("trustdb parser matches a keybox")
 	}
 }
+
+// gpg --export-secret-subkeys leaves a GNU dummy stub for the primary key
+// and a passphrase-protected (S2K usage 254) subkey.
+func TestSecretSubkeysOnlyExport(t *testing.T) {
+	c := run(t, NewKeyring(), input(t, fixtures, "docs/alice-subkeys-only.gpg"))
+	k, s := c.Kind("pgp.key"), c.Kind("pgp.subkey")
+	if len(k) != 1 || len(s) != 1 {
+		t.Fatalf("%d keys, %d subkeys", len(k), len(s))
+	}
+	if got := str(k[0], "secret_packet_protection"); got != "gnu-dummy" {
+		t.Errorf("primary protection %q, want gnu-dummy", got)
+	}
+	if got := str(s[0], "secret_packet_protection"); got != "s2k-usage-254" {
+		t.Errorf("subkey protection %q, want s2k-usage-254", got)
+	}
+	listing := readListing(t, "alice.list-keys.colons")
+	if str(k[0], "fingerprint") != listing[0].fpr || str(s[0], "fingerprint") != listing[1].fpr {
+		t.Errorf("fingerprints %s %s, gpg %s %s", str(k[0], "fingerprint"), str(s[0], "fingerprint"), listing[0].fpr, listing[1].fpr)
+	}
+}

@@ -47,6 +47,8 @@ g --passphrase '' --export-secret-keys 'alice.u@example.org' >"$L/secring.gpg"
 # armoured exports and a signed message for documents and the chat log.
 mkdir -p "$work/docs"
 g --armor --export "$A1" >"$work/docs/alice-public.asc"
+# subkeys only: the primary becomes a GNU dummy stub (S2K 101, mode 1).
+g --passphrase 'correct horse' --export-secret-subkeys "$A1" >"$work/docs/alice-subkeys-only.gpg"
 g --passphrase '' --armor --export-secret-keys alice.u@example.org >"$work/docs/alice-unprotected-secret.asc"
 printf 'meet at 10, bring the drive\n' | g --passphrase 'correct horse' -u "$A1" --clearsign >"$work/docs/note.txt.asc"
 printf 'the package is ready\n' | g --armor --trust-model always -r "$BF" --encrypt >"$work/docs/msg.asc"

@@ -16,10 +16,11 @@ wg=$win/Users/alice/AppData/Roaming/gnupg
 mkdir -p "$wg"
 cp -r "$src/alice/." "$wg/"
 mkdir -p "$win/Users/alice/Documents"
-cp "$src/docs/alice-public.asc" "$src/docs/note.txt.asc" "$win/Users/alice/Documents/"
+cp "$src/docs/alice-public.asc" "$src/docs/note.txt.asc" "$src/docs/alice-subkeys-only.gpg" "$win/Users/alice/Documents/"
 stamp "$wg" 12
 stamp "$win/Users/alice/Documents/alice-public.asc" 11
 stamp "$win/Users/alice/Documents/note.txt.asc" 10
+stamp "$win/Users/alice/Documents/alice-subkeys-only.gpg" 10
 
 # bob's Linux home: a legacy gnupg1 ring, alice's unprotected secret export
 # and the chat log holding armoured keys and a message.

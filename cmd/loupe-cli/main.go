@@ -47,6 +47,9 @@ func commands() map[string]command {
 		"stat":  {"all metadata of one entry as JSON (times, runs, provenance)", runStat},
 		"sweep": {"sweep an image for identifiers (coins, onions, keys, PGP, e-mail, URLs) as JSON lines", runSweep},
 
+		"examine":   {"examine images or folders into a record: verify, volumes, file systems, parsers", runExamine},
+		"reproduce": {"re-run a record's parsers on the evidence and diff the artefacts (exit 1 on a difference)", runReproduce},
+
 		"verify":    {"verify a record's audit chain, rows and signatures (and re-hash the evidence)", runVerify},
 		"artefacts": {"list a record's artefacts as JSON lines", runArtefacts},
 		"note":      {"add a contemporaneous note to a record", runNote},

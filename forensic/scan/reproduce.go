@@ -52,8 +52,12 @@ func Canonical(a finding.Artefact, sourceString string) string {
 	if sourceString == "" && a.Source != nil {
 		sourceString = a.Source.String()
 	}
+	cat := a.Category
+	if cat == "" {
+		cat = finding.Data // the record stores an unset category as data
+	}
 	var b strings.Builder
-	for _, f := range []string{a.Kind, string(a.Category), a.Parser + "@" + a.ParserVersion, sourceString, a.SourceSHA256} {
+	for _, f := range []string{a.Kind, string(cat), a.Parser + "@" + a.ParserVersion, sourceString, a.SourceSHA256} {
 		b.WriteString(f)
 		b.WriteByte(0x1f)
 	}

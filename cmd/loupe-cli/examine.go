@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/sweep"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
 	"github.com/loupe-forensics/loupe/forensic/scan"
@@ -36,6 +37,7 @@ func runExamine(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&f.keyDir, "key-dir", "", "examiner key directory (default $LOUPE_HOME/keys, else ~/.config/loupe/keys)")
 	fs.StringVar(&f.workDir, "workdir", "", "scratch folder for copies (default the system temp dir)")
 	fs.IntVar(&f.workers, "workers", 0, "file workers (default one per core, at least 2)")
+	doSweep := fs.Bool("sweep", false, "after the parsers, sweep each image for identifiers (files, slack, unallocated space, gaps) into its own run")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: loupe-cli examine --record OUT.loupe --case URN --exhibit REF --examiner ID SOURCE...")
 		fmt.Fprintln(e.stderr, "  SOURCE is a disk image (raw, split raw, E01; its segments may follow) or a folder of loose files")
@@ -87,6 +89,18 @@ func runExamine(ctx context.Context, e env, args []string) int {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
+	}
+	if err == nil && *doSweep {
+		for _, sp := range specs {
+			if len(sp.Paths) == 0 {
+				continue // folders of loose files: their content was parsed file by file
+			}
+			res, serr := sweepIntoRecord(ctx, rec, sp.Paths, sweep.Options{}, "identifier sweep during examination (AG Guidelines Annex A)")
+			if serr != nil {
+				return fail(e, exitFailed, "examine: sweep of %s: %v", sp, serr)
+			}
+			fmt.Fprintf(e.stderr, "examine: swept %s: %d identifiers (%d candidates rejected), run %d\n", sp, res.hits, res.rejected, res.runID)
+		}
 	}
 	switch {
 	case err == nil:

@@ -160,53 +160,70 @@ func runSweepRecord(ctx context.Context, e env, recPath string, args []string) i
 	if len(images) == 0 || *examiner == "" || fl.NArg() != 0 || *chunk < 1 {
 		return fail(e, exitUsage, "usage: loupe-cli sweep RECORD --image IMAGE... --examiner NAME [--reason WHY] [--whole-image] [--chunk BYTES]")
 	}
-	d, err := openDiskPaths(ctx, images)
-	if err != nil {
-		return fail(e, exitUsage, "sweep: %v", err)
-	}
-	defer d.Close()
 	rec, err := record.Open(ctx, recPath, record.Examiner{Name: *examiner}, record.Options{KeyDir: *keyDir})
 	if err != nil {
 		return fail(e, exitUsage, "sweep: %v", err)
 	}
 	defer rec.Close()
-	run, err := rec.StartRun(ctx, record.RunSpec{Tool: "loupe-cli " + Version, Parsers: []string{sweep.Parser + "@" + sweep.Version},
-		Params: map[string]string{"images": strings.Join(images, "\n"), "whole_image": fmt.Sprint(*whole)}})
+	res, err := sweepIntoRecord(ctx, rec, images, sweep.Options{Engine: sweep.Engine{Chunk: *chunk}, WholeImage: *whole}, *reason)
 	if err != nil {
 		return fail(e, exitUsage, "sweep: %v", err)
 	}
-	log, err := sweep.Run(ctx, d, run, sweep.Options{Engine: sweep.Engine{Chunk: *chunk}, WholeImage: *whole})
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"record": recPath, "run_id": res.runID, "hits": res.hits, "rejected": res.rejected,
+		"duration_ns": res.durationNS})
+	return exitOK
+}
+
+type sweepResult struct {
+	runID, hits, rejected, durationNS int64
+}
+
+// sweepIntoRecord sweeps one image into its own run of rec and records the
+// search (patterns, version, scope, counts: AG Guidelines Annex A) in the
+// audit chain. Both `sweep RECORD` and `examine --sweep` use it.
+func sweepIntoRecord(ctx context.Context, rec *record.Record, images []string, opts sweep.Options, reason string) (sweepResult, error) {
+	var res sweepResult
+	d, err := openDiskPaths(ctx, images)
+	if err != nil {
+		return res, err
+	}
+	defer d.Close()
+	run, err := rec.StartRun(ctx, record.RunSpec{Tool: "loupe-cli " + Version, Parsers: []string{sweep.Parser + "@" + sweep.Version},
+		Params: map[string]string{"images": strings.Join(images, "\n"), "whole_image": fmt.Sprint(opts.WholeImage)}})
+	if err != nil {
+		return res, err
+	}
+	res.runID = run.ID
+	log, err := sweep.Run(ctx, d, run, opts)
 	if err != nil {
 		_ = run.Fail(context.WithoutCancel(ctx), err.Error())
-		return fail(e, exitUsage, "sweep: %v", err)
+		return res, err
 	}
 	if err := run.Finish(ctx); err != nil {
-		return fail(e, exitUsage, "sweep: %v", err)
+		return res, err
 	}
-	var hits, rejected int64
 	for _, n := range log.Counts.Hits {
-		hits += n
+		res.hits += n
 	}
 	for _, n := range log.Counts.Rejected {
-		rejected += n
+		res.rejected += n
 	}
+	res.durationNS = log.DurationNS
 	scope := make([]string, 0, len(log.Regions))
 	for _, r := range log.Regions {
 		scope = append(scope, fmt.Sprintf("%s %s (%d bytes)", r.Region, r.Source, r.Bytes))
 	}
 	if _, err := rec.LogSearch(ctx, record.Search{Kind: "regex", Terms: log.Patterns, ListName: "identifier sweep",
-		Version: log.Version, Scope: strings.Join(scope, "; "), Hits: hits, Excluded: rejected, Reason: *reason}); err != nil {
-		return fail(e, exitUsage, "sweep: %v", err)
+		Version: log.Version, Scope: strings.Join(scope, "; "), Hits: res.hits, Excluded: res.rejected, Reason: reason}); err != nil {
+		return res, err
 	}
 	if _, err := rec.Log(ctx, "sweep.log", map[string]any{"run_id": run.ID, "search_log": log,
 		"duration": time.Duration(log.DurationNS).String()}); err != nil {
-		return fail(e, exitUsage, "sweep: %v", err)
+		return res, err
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(map[string]any{"record": recPath, "run_id": run.ID, "hits": hits, "rejected": rejected,
-		"duration_ns": log.DurationNS})
-	return exitOK
+	return res, nil
 }
 
 // reportProgress prints the bytes swept so far once a second until stop is

@@ -14,3 +14,11 @@ mkdir -p "$lin/home/bob/.config/tor"
 cp "$src/torrc/torrc" "$lin/home/bob/.config/tor/torrc"
 mkdir -p "$win/Users/alice/Documents/old stuff/backup2"
 cp "$src/onion-services/forum/"* "$win/Users/alice/Documents/old stuff/backup2/"
+# Tor Browser profile prefs (testdata/gen/tor-prefs.sh): the Windows install
+# on alice's desktop and the Linux tor-browser launcher's tree on bob's.
+if [ -f "$src/profile/prefs.js" ]; then
+  p="$win/Users/alice/Desktop/Tor Browser/Browser/TorBrowser/Data/Browser/profile.default"
+  mkdir -p "$p" && cp "$src/profile/prefs.js" "$p/prefs.js"
+  p="$lin/home/bob/.local/share/torbrowser/tbb/x86_64/tor-browser/Browser/TorBrowser/Data/Browser/profile.default"
+  mkdir -p "$p" && cp "$src/profile/prefs.js" "$p/prefs.js"
+fi

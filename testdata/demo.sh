@@ -31,7 +31,7 @@ fi
 if has examine; then
   step "Examine the exhibit into a tamper-evident record"
   rm -f "$out/demo.loupe" "$out/demo.loupe-wal" "$out/demo.loupe-shm" "$out/demo.loupe.checkpoint"
-  LOUPE_HOME="$out/examiner" "$cli" examine --record "$out/demo.loupe" --case "OP-DEMO/2026" --exhibit "ABC/1" \
+  LOUPE_HOME="$out/examiner" "$cli" examine --sweep --record "$out/demo.loupe" --case "OP-DEMO/2026" --exhibit "ABC/1" \
     --examiner "Demo Examiner" "${e01[@]}"
   step "Verify the record's audit chain and re-hash the evidence"
   LOUPE_HOME="$out/examiner" "$cli" verify "$out/demo.loupe" --image "${e01[@]}"

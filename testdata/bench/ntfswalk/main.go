@@ -3,13 +3,15 @@
 // many entries it saw: the Loupe side of testdata/bench/ntfs-bench.sh, a
 // process of its own as fls is, so start-up, Open and Walk are all measured.
 //
-//	go build -o ntfswalk ./testdata/bench/ntfswalk && ./ntfswalk IMAGE
+//	go build -o ntfswalk ./testdata/bench/ntfswalk && ./ntfswalk [-cpuprofile FILE] IMAGE
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/loupe-forensics/loupe/forensic/filesystem"
@@ -18,11 +20,25 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: ntfswalk IMAGE")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: ntfswalk [-cpuprofile FILE] IMAGE")
 		os.Exit(2)
 	}
-	fh, err := os.Open(os.Args[1])
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ntfswalk:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintln(os.Stderr, "ntfswalk:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fh, err := os.Open(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ntfswalk:", err)
 		os.Exit(2)

@@ -42,15 +42,24 @@ func TestPrefsFixture(t *testing.T) {
 	if len(prefs) != len(m.Prefs) || len(bridges) != len(m.Bridges) || len(m.Prefs) != 17 || len(m.Bridges) != 3 {
 		t.Fatalf("got %d prefs, %d bridges; manifest %d, %d", len(prefs), len(bridges), len(m.Prefs), len(m.Bridges))
 	}
+	// The collector orders artefacts by source; match them by line.
+	byLine := map[string]int{}
+	for i, a := range prefs {
+		byLine[a.Source.ID] = i
+	}
 	for i, want := range m.Prefs {
-		a := prefs[i]
+		a := prefs[byLine[strconv.Itoa(want.Line)]]
 		if attr(t, a, "name").Str != want.Name || attr(t, a, "value").Str != want.Value ||
 			a.Source.ID != strconv.Itoa(want.Line) {
 			t.Errorf("pref %d: %+v (source %s), want %+v", i, a.Attrs, a.Source, want)
 		}
 	}
+	byLine = map[string]int{}
+	for i, a := range bridges {
+		byLine[a.Source.ID] = i
+	}
 	for i, want := range m.Bridges {
-		a := bridges[i]
+		a := bridges[byLine[strconv.Itoa(want.Line)]]
 		if attr(t, a, "line").Str != want.Bridge || attr(t, a, "transport").Str != want.Transport ||
 			attr(t, a, "address").Str != want.Address || attr(t, a, "fingerprint").Str != want.Fingerprint ||
 			a.Source.ID != strconv.Itoa(want.Line) {

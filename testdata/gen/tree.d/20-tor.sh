@@ -19,6 +19,7 @@ cp "$src/onion-services/forum/"* "$win/Users/alice/Documents/old stuff/backup2/"
 if [ -f "$src/profile/prefs.js" ]; then
   p="$win/Users/alice/Desktop/Tor Browser/Browser/TorBrowser/Data/Browser/profile.default"
   mkdir -p "$p" && cp "$src/profile/prefs.js" "$p/prefs.js"
+  [ -d "$src/profile/sessionstore-backups" ] && cp -r "$src/profile/sessionstore-backups" "$p/"
   p="$lin/home/bob/.local/share/torbrowser/tbb/x86_64/tor-browser/Browser/TorBrowser/Data/Browser/profile.default"
   mkdir -p "$p" && cp "$src/profile/prefs.js" "$p/prefs.js"
 fi

@@ -60,7 +60,7 @@ func (f *FS) buildEntry(rec *record, l *link, p string, class uint8) *filesystem
 // emit re-reads the record of link li and hands its entry to fn.
 func (f *FS) emit(idx *index, li int32, p string, fn filesystem.WalkFunc) error {
 	l := &idx.links[li]
-	rec, _, err := f.parseRecord(l.rec)
+	rec, _, err := f.summaryRecord(l.rec, false)
 	if err != nil {
 		// It parsed while indexing; a failure now is an I/O problem
 		// already recorded by the checked reader.
@@ -337,7 +337,7 @@ func (f *FS) readDir(dir int64, name string) ([]fs.DirEntry, error) {
 			continue
 		}
 		seen[l.name] = true
-		rec, _, err := f.parseRecord(l.rec)
+		rec, _, err := f.summaryRecord(l.rec, false)
 		if err != nil {
 			f.warn.add(f.ref.Entry("/"+name, ""), -1, fmt.Errorf("ntfs: listing %q: MFT record %d: %w", name, l.rec, err))
 			continue

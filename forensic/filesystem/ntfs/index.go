@@ -69,14 +69,16 @@ func (f *FS) index(ctx context.Context) (*index, error) {
 // name (hard links), falling back to DOS names when there is nothing else,
 // without duplicate (parent, name) pairs.
 func primaryNames(names []fileName) []fileName {
+	// A record has a handful of names at most: a linear scan for
+	// duplicates beats a map built per record (every record of a walk).
 	var out []fileName
-	seen := map[string]bool{}
 	add := func(fn fileName) {
-		k := strconv.FormatInt(fn.parent, 10) + "/" + fn.name
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, fn)
+		for _, o := range out {
+			if o.parent == fn.parent && o.name == fn.name {
+				return
+			}
 		}
+		out = append(out, fn)
 	}
 	for _, fn := range names {
 		if fn.space != nsDOS {
@@ -113,14 +115,16 @@ func (f *FS) buildIndex(ctx context.Context) (*index, error) {
 		parent    int64
 		parentSeq uint16
 	}
-	var pend []pending
+	// Most records have one name: size the link tables once.
+	idx.links = make([]link, 0, f.nrec)
+	pend := make([]pending, 0, f.nrec)
 	for id := int64(0); id < f.nrec; id++ {
 		if id%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		rec, soft, err := f.parseRecordMode(id, true)
+		rec, soft, err := f.summaryRecord(id, true)
 		if err != nil {
 			if !errors.Is(err, errUnused) {
 				f.warn.add(f.ref.Entry("", strconv.FormatInt(id, 10)), f.mftImageOffset(id*f.recSize), err)

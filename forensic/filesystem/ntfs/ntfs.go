@@ -54,6 +54,8 @@ type FS struct {
 	clusterSize int64
 	nrec        int64
 	mftRuns     []filesystem.Run // $MFT stream → image, FileOffset within $MFT
+	chunks      mftChunks        // under mu
+	scratch     []byte           // one record, under mu (summaryRecord)
 
 	idxMu sync.Mutex
 	idx   *index
@@ -343,13 +345,31 @@ func (r recordReader) VtoP(int64) int64 { return r.mftOff }
 // array). go-ntfs's GetMFT does the same with three reads and a cache
 // insertion per record, which dominated a 100k-record walk.
 func (f *FS) readRecord(id int64) (*parser.MFT_ENTRY, error) {
-	buf := make([]byte, f.recSize)
-	// Through go-ntfs's page cache: 64 records per 64 KiB page. Reading
-	// each record alone from the volume was measured slower, even for the
-	// directory-order reads of a walk.
-	src := f.nc.MFTReader
-	if n, err := src.ReadAt(buf, id*f.recSize); n < len(buf) {
-		return nil, fmt.Errorf("%w: MFT record %d unreadable (%d of %d bytes): %v", filesystem.ErrCorrupt, id, n, len(buf), err)
+	buf, err := f.readRaw(id)
+	if err != nil {
+		return nil, err
+	}
+	return f.nc.Profile.MFT_ENTRY(recordReader{Reader: bytes.NewReader(buf), buf: buf, mftOff: id * f.recSize}, 0), nil
+}
+
+// readRaw reads MFT record id and applies its fixups; f.mu must be held.
+func (f *FS) readRaw(id int64) ([]byte, error) {
+	if id < 0 || (f.nrec > 0 && id >= f.nrec) {
+		return nil, fmt.Errorf("ntfs: MFT record %d out of range (0-%d): %w", id, f.nrec-1, fsNotExist)
+	}
+	return f.readRawInto(id, make([]byte, f.recSize))
+}
+
+// readRawInto is readRaw into buf (f.recSize bytes); f.mu must be held.
+func (f *FS) readRawInto(id int64, buf []byte) ([]byte, error) {
+	// From the $MFT chunk cache (mftchunk.go) when the record's chunk read
+	// cleanly; otherwise through go-ntfs's page cache, whose reads the
+	// checked reader reports.
+	if !f.chunks.read(f, buf, id*f.recSize) {
+		src := f.nc.MFTReader
+		if n, err := src.ReadAt(buf, id*f.recSize); n < len(buf) {
+			return nil, fmt.Errorf("%w: MFT record %d unreadable (%d of %d bytes): %v", filesystem.ErrCorrupt, id, n, len(buf), err)
+		}
 	}
 	switch string(buf[:4]) {
 	case "FILE":
@@ -372,7 +392,7 @@ func (f *FS) readRecord(id int64) (*parser.MFT_ENTRY, error) {
 		}
 		copy(buf[end:end+2], buf[usaOff+2*i:])
 	}
-	return f.nc.Profile.MFT_ENTRY(recordReader{Reader: bytes.NewReader(buf), buf: buf, mftOff: id * f.recSize}, 0), nil
+	return buf, nil
 }
 
 func leUint64(b []byte) uint64 {

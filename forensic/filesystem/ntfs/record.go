@@ -124,13 +124,36 @@ func filetime(v uint64) *time.Time {
 	if v == 0 {
 		return nil
 	}
+	t := filetimeValue(v)
+	return &t
+}
+
+// filetimes converts four FILETIMEs with one allocation (a listing decodes
+// eight per record).
+func filetimes(b []byte) (out [4]*time.Time) {
+	var ts *[4]time.Time
+	for i := range out {
+		v := binary.LittleEndian.Uint64(b[8*i:])
+		if v == 0 {
+			continue
+		}
+		if ts == nil {
+			ts = new([4]time.Time)
+		}
+		ts[i] = filetimeValue(v)
+		out[i] = &ts[i]
+	}
+	return out
+}
+
+// filetimeValue is filetime for a non-zero value.
+func filetimeValue(v uint64) time.Time {
 	const ticksTo1970 = 116444736000000000
 	// Values above 2^63 are nonsense on disk; clamp rather than wrap so
 	// they still show up as an absurd far-future date.
 	ticks := int64(min(v, 1<<63-1))
 	d := ticks - ticksTo1970
-	t := time.Unix(d/10_000_000, (d%10_000_000)*100).UTC()
-	return &t
+	return time.Unix(d/10_000_000, (d%10_000_000)*100).UTC()
 }
 
 // decodeUTF16 decodes little-endian UTF-16 (unpaired surrogates become U+FFFD).
@@ -145,9 +168,15 @@ func decodeUTF16(b []byte) string {
 		}
 	}
 	if ascii {
-		out := make([]byte, len(b)/2)
-		for i := range out {
-			out[i] = b[2*i]
+		// File names are at most 255 units: narrow them on the stack so
+		// the string is the only allocation.
+		var tmp [256]byte
+		out := tmp[:0]
+		if len(b)/2 > len(tmp) {
+			out = make([]byte, 0, len(b)/2)
+		}
+		for i := 0; i+1 < len(b); i += 2 {
+			out = append(out, b[i])
 		}
 		return string(out)
 	}
@@ -198,9 +227,7 @@ func decodeFileName(b []byte) (fileName, error) {
 		parentSeq: uint16(ref >> 48),
 		space:     b[65],
 	}
-	for i := 0; i < 4; i++ {
-		fn.times[i] = filetime(binary.LittleEndian.Uint64(b[8+8*i:]))
-	}
+	fn.times = filetimes(b[8:40])
 	return fn, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -155,6 +156,24 @@ func (r *Row) Str(name string) (string, bool) {
 	return fmt.Sprint(v), true
 }
 
+// Float returns a numeric column as float64 (Firefox stores some
+// "INTEGER" columns, such as moz_inputhistory.use_count, as reals).
+func (r *Row) Float(name string) (float64, bool) {
+	v, ok := r.get(name)
+	if !ok {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	s, _ := r.Str(name)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return f, err == nil
+}
+
 // Bytes returns a column's raw bytes (BLOB or TEXT).
 func (r *Row) Bytes(name string) ([]byte, bool) {
 	v, ok := r.get(name)
@@ -190,6 +209,9 @@ type Plugin struct {
 	Name     string
 	Required map[string][]string
 	Queries  []Query
+	// After, if set, runs once the queries are done (to emit what needed
+	// every row first, such as folder paths).
+	After func(ctx context.Context) error
 }
 
 // Options bound the engine. Zero values mean the defaults.
@@ -214,14 +236,25 @@ type Result struct {
 	Rows    map[string]int // rows delivered per "plugin/query"
 }
 
-// Parse copies in (and its WAL) into a fresh folder under in.WorkDir, reads
-// the schema, runs every plugin whose Required schema is present, and
-// removes the copy. It returns artefacts.ErrWrongFormat when the input is
-// not SQLite or no plugin matches. Problems with parts of the database
-// (a query failing on a corrupt page) go to warn; the other queries run.
-// The plugins receive rows through their Each functions.
-func Parse(ctx context.Context, in *artefacts.Input, opt Options, warn func(msg string), plugins ...Plugin) (Result, error) {
-	res := Result{Rows: map[string]int{}}
+// DB is an opened working copy of one database (and its WAL).
+type DB struct {
+	Files  Files
+	Schema Schema
+	opt    Options
+	work   string
+	full   *sql.DB // the database with its WAL applied: what the browser saw
+	base   *sql.DB // the database alone; nil when the WAL holds no frames
+	warn   func(string)
+	// salvage: the copy was padded to its header's size (see padToHeader).
+	salvage bool
+}
+
+// Open copies in (and its WAL) into a fresh folder under in.WorkDir, opens
+// the copy and reads its schema. It returns artefacts.ErrWrongFormat when
+// the input is not SQLite, ErrTooLarge over the size bound and ErrCorrupt
+// when SQLite cannot read even the schema. warn receives problems that do
+// not stop the work (a WAL over the limit, say). Close removes the copy.
+func Open(ctx context.Context, in *artefacts.Input, opt Options, warn func(msg string)) (*DB, error) {
 	if opt.MaxSize <= 0 {
 		opt.MaxSize = DefaultMaxSize
 	}
@@ -232,34 +265,67 @@ func Parse(ctx context.Context, in *artefacts.Input, opt Options, warn func(msg 
 		opt.MaxRows = DefaultMaxRows
 	}
 	if !IsSQLite(in.Head) {
-		return res, artefacts.ErrWrongFormat
+		return nil, artefacts.ErrWrongFormat
 	}
 	if in.Size > opt.MaxSize {
-		return res, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, in.Size, opt.MaxSize)
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, in.Size, opt.MaxSize)
 	}
 	work, err := os.MkdirTemp(in.WorkDir, "sqlitedb-") // "" → the system temp folder (tests, tools)
 	if err != nil {
-		return res, fmt.Errorf("sqlitedb: work folder: %w", err)
+		return nil, fmt.Errorf("sqlitedb: work folder: %w", err)
 	}
-	defer os.RemoveAll(work)
-
+	d := &DB{opt: opt, work: work, warn: warn}
 	walData, files := readWAL(in, opt.MaxWAL, warn)
-	res.Files = files
+	d.Files = files
+	d.full, d.Schema, err = openCopy(ctx, filepath.Join(work, "full"), in, walData, false, opt.MaxSize)
+	if err != nil && errors.Is(err, ErrCorrupt) {
+		// A truncated or damaged file: SQLite refuses the whole schema when
+		// one table's root page is missing. Salvage mode reads what is left.
+		first := err
+		d.full, d.Schema, err = openCopy(ctx, filepath.Join(work, "salvage"), in, walData, true, opt.MaxSize)
+		if err == nil {
+			d.salvage = true
+			warn(fmt.Sprintf("damaged database (%v): read in salvage mode, rows on missing or damaged pages are lost", first))
+		} else {
+			err = fmt.Errorf("%w (salvage mode: %v)", first, err)
+		}
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	// The database alone tells which rows the WAL adds or changes.
+	if len(walData) > walHeaderLen {
+		if d.base, _, err = openCopy(ctx, filepath.Join(work, "base"), in, nil, d.salvage, opt.MaxSize); err != nil {
+			warn(fmt.Sprintf("database without its WAL: %v (rows are not told apart by origin)", err))
+			d.base = nil
+		}
+	}
+	return d, nil
+}
 
-	// The database with its WAL is the current state; the database alone
-	// (only needed when the WAL has frames) tells which rows the WAL adds.
-	full, err := materialise(ctx, filepath.Join(work, "full"), in, walData)
-	if err != nil {
-		return res, err
+// Close closes the copies and removes them.
+func (d *DB) Close() error {
+	if d.full != nil {
+		d.full.Close()
 	}
-	defer full.Close()
-	schema, err := readSchema(ctx, full)
-	if err != nil {
-		return res, fmt.Errorf("%w: schema: %v", ErrCorrupt, err)
+	if d.base != nil {
+		d.base.Close()
 	}
+	return os.RemoveAll(d.work)
+}
+
+// Matches reports whether p's required schema is present.
+func (d *DB) Matches(p Plugin) bool { return len(d.Schema.Missing(p.Required)) == 0 }
+
+// Run runs every plugin whose Required schema is present, in order, and
+// returns their names; artefacts.ErrWrongFormat when none matches. A query
+// that fails (a corrupt page, a row limit) is a warning; the others run.
+func (d *DB) Run(ctx context.Context, plugins ...Plugin) (Result, error) {
+	res := Result{Rows: map[string]int{}, Files: d.Files}
 	var matched []Plugin
 	for _, p := range plugins {
-		if len(schema.Missing(p.Required)) == 0 {
+		if d.Matches(p) {
 			matched = append(matched, p)
 			res.Matched = append(res.Matched, p.Name)
 		}
@@ -267,41 +333,46 @@ func Parse(ctx context.Context, in *artefacts.Input, opt Options, warn func(msg 
 	if len(matched) == 0 {
 		return res, artefacts.ErrWrongFormat
 	}
-	var base *sql.DB
-	if len(walData) > walHeaderLen {
-		base, err = materialise(ctx, filepath.Join(work, "base"), in, nil)
-		if err != nil {
-			warn(fmt.Sprintf("database without its WAL: %v (rows are not told apart by origin)", err))
-			base = nil
-		} else {
-			defer base.Close()
-		}
-	}
 	for _, p := range matched {
 		for _, q := range p.Queries {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
 			var before map[string]string
-			if base != nil && q.Key != "" {
-				before, err = snapshot(ctx, base, q, opt.MaxRows)
-				if err != nil {
-					// The WAL-less view of a damaged file may fail where the
-					// merged one works; rows are then just not told apart.
+			if d.base != nil && q.Key != "" {
+				var err error
+				// The WAL-less view of a damaged file may fail where the
+				// merged one works; rows are then just not told apart.
+				if before, err = snapshot(ctx, d.base, q, d.opt.MaxRows); err != nil {
 					before = nil
 				}
 			}
-			n, err := runQuery(ctx, full, q, opt.MaxRows, before)
+			n, err := runQuery(ctx, d.full, q, d.opt.MaxRows, before)
 			res.Rows[p.Name+"/"+q.Name] = n
 			if err != nil {
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}
-				warn(fmt.Sprintf("%s query %q stopped after %d rows: %v", p.Name, q.Name, n, err))
+				d.warn(fmt.Sprintf("%s query %q stopped after %d rows: %v", p.Name, q.Name, n, err))
+			}
+		}
+		if p.After != nil {
+			if err := p.After(ctx); err != nil {
+				d.warn(fmt.Sprintf("%s: %v", p.Name, err))
 			}
 		}
 	}
 	return res, nil
+}
+
+// Parse is Open, Run and Close in one call.
+func Parse(ctx context.Context, in *artefacts.Input, opt Options, warn func(msg string), plugins ...Plugin) (Result, error) {
+	d, err := Open(ctx, in, opt, warn)
+	if err != nil {
+		return Result{Rows: map[string]int{}}, err
+	}
+	defer d.Close()
+	return d.Run(ctx, plugins...)
 }
 
 // walHeaderLen: a WAL with only its 32-byte header holds no frames.
@@ -348,7 +419,54 @@ func readWAL(in *artefacts.Input, limit int64, warn func(string)) ([]byte, Files
 }
 
 // materialise writes the database (and WAL, if any) into dir and opens it.
-func materialise(ctx context.Context, dir string, in *artefacts.Input, wal []byte) (*sql.DB, error) {
+// openCopy materialises the copy, opens it and reads its schema. In salvage
+// mode a truncated copy is first padded to the size its header states (see
+// padToHeader); that changes only our copy.
+func openCopy(ctx context.Context, dir string, in *artefacts.Input, wal []byte, salvage bool, limit int64) (*sql.DB, Schema, error) {
+	db, err := materialise(ctx, dir, in, wal, salvage, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := readSchema(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("%w: schema: %v", ErrCorrupt, err)
+	}
+	return db, s, nil
+}
+
+// padToHeader extends a truncated copy with zeroed pages up to the page
+// count its header claims (at most limit bytes), so that SQLite can load
+// the schema; tables whose pages were cut off then fail alone, as corrupt
+// pages, instead of making the whole file unreadable.
+func padToHeader(name string, size, limit int64) error {
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hdr := make([]byte, 100)
+	if _, err := f.ReadAt(hdr, 0); err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	ps := int64(binary.BigEndian.Uint16(hdr[16:18]))
+	if ps == 1 {
+		ps = 65536
+	}
+	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {
+		return fmt.Errorf("page size %d at offset 16 is not a power of two in 512..65536", ps)
+	}
+	want := int64(binary.BigEndian.Uint32(hdr[28:32])) * ps
+	if want <= size {
+		return nil
+	}
+	if want > limit {
+		return fmt.Errorf("header at offset 28 claims %d bytes, over the %d limit", want, limit)
+	}
+	return f.Truncate(want)
+}
+
+func materialise(ctx context.Context, dir string, in *artefacts.Input, wal []byte, salvage bool, limit int64) (*sql.DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlitedb: work folder: %w", err)
 	}
@@ -363,6 +481,11 @@ func materialise(ctx context.Context, dir string, in *artefacts.Input, wal []byt
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlitedb: copy stopped at offset %d: %w", n, err)
+	}
+	if salvage {
+		if err := padToHeader(name, in.Size, limit); err != nil {
+			return nil, fmt.Errorf("%w: salvage: %v", ErrCorrupt, err)
+		}
 	}
 	if wal != nil {
 		if err := os.WriteFile(name+"-wal", wal, 0o600); err != nil {

@@ -23,6 +23,8 @@ prefs = {
     "browser.privatebrowsing.autostart": True,
     "browser.security_level.security_slider": 1,
     "browser.startup.homepage_override.mstone": "128.5.0",
+    "browser.startup.homepage_override.torbrowser.version": "14.0.3",
+    "toolkit.startup.last_success": 1772440200,
     "extensions.torlauncher.prompt_at_startup": False,
     "torbrowser.settings.bridges.builtin_type": "",
     "torbrowser.settings.bridges.enabled": True,

@@ -14,7 +14,9 @@ user_pref("browser.download.dir", "C:\\Users\\alice\\Desktop\\Tor Browser\\Brows
 user_pref("browser.privatebrowsing.autostart", true);
 user_pref("browser.security_level.security_slider", 1);
 user_pref("browser.startup.homepage_override.mstone", "128.5.0");
+user_pref("browser.startup.homepage_override.torbrowser.version", "14.0.3");
 user_pref("extensions.torlauncher.prompt_at_startup", false);
+user_pref("toolkit.startup.last_success", 1772440200);
 user_pref("torbrowser.migration.version", 3);
 user_pref("torbrowser.settings.bridges.bridge_strings.0", "obfs4 192.0.2.10:443 0123456789ABCDEF0123456789ABCDEF01234567 cert=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/abcdefghijklmnopqrstu iat-mode=0");
 user_pref("torbrowser.settings.bridges.bridge_strings.1", "obfs4 [2001:db8::5]:8443 89ABCDEF0123456789ABCDEF0123456789ABCDEF cert=ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210+/zyxwvutsrqponmlkjihgfe iat-mode=1");

@@ -298,7 +298,7 @@ def prefs_js(path, prefs):
 
 
 def png(color):
-    return subprocess.run(["convert", "-size", "16x16", "xc:" + color, "png:-"], check=True, capture_output=True).stdout
+    return subprocess.run(["convert", "-size", "16x16", "xc:" + color, "-define", "png:exclude-chunks=date,time", "png:-"], check=True, capture_output=True).stdout
 
 
 def favicons(path, icons):
@@ -498,5 +498,49 @@ with open(os.path.join(app, "tbb_version-windows.json"), "w", newline="\n") as f
 with open(os.path.join(app, "tbb_version-linux.json"), "w", newline="\n") as f:
     json.dump({"version": "14.0.3", "architecture": "linux-x86_64", "channel": "release", "locale": "en-US"}, f)
 man["tbb_version"] = "14.0.3"
+
+# --- Expected install summaries: first use is the earliest of times.json's
+# created/firstUse; last use the latest of prefs.js last_success, the
+# session store's lastUpdate and the tor state file's LastWritten. -------
+import re, struct
+import lz4.block
+
+
+def last_success(prefs):
+    m = re.search(r'user_pref\("toolkit.startup.last_success", (\d+)\);', open(prefs).read())
+    return int(m.group(1)) * 1000
+
+
+def session_update(p):
+    if not os.path.exists(p):
+        return None
+    b = open(p, "rb").read()
+    n = struct.unpack("<I", b[8:12])[0]
+    return json.loads(lz4.block.decompress(b[12:], uncompressed_size=n))["session"]["lastUpdate"]
+
+
+def first(times):
+    c = [(t, w) for t, w in ((times["created_ms"], "times.json created (profile creation)"), (times["first_use_ms"], "times.json firstUse")) if t]
+    return min(c)
+
+
+def state_ms(lw):
+    return int(datetime.strptime(lw, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc).timestamp()) * 1000
+
+
+ws = session_update(os.path.join(win, "sessionstore-backups", "recovery.jsonlz4"))
+wl = [(last_success(os.path.join(win, "prefs.js")), "prefs.js toolkit.startup.last_success")]
+if ws:
+    wl.append((ws, "sessionstore-backups/recovery.jsonlz4 session.lastUpdate"))
+man["windows"]["install"] = dict(first_use_ms=first(wm["times"])[0], first_use_evidence=first(wm["times"])[1],
+                                 last_use_ms=max(wl)[0], last_use_evidence=max(wl)[1], version="14.0.3")
+ll = [(last_success(os.path.join(lin, "prefs.js")), "prefs.js toolkit.startup.last_success"),
+      (state_ms(lw), "/home/bob/.local/share/torbrowser/tbb/x86_64/tor-browser/Browser/TorBrowser/Data/Tor/state LastWritten")]
+man["linux"]["install"] = dict(first_use_ms=first(lm["times"])[0], first_use_evidence=first(lm["times"])[1],
+                               last_use_ms=max(ll)[0], last_use_evidence=max(ll)[1], version="14.0.3")
+fl = [(last_success(os.path.join(ff, "prefs.js")), "prefs.js toolkit.startup.last_success")]
+man["firefox"]["install"] = dict(first_use_ms=1772000000000, first_use_evidence="times.json created (profile creation)",
+                                 last_use_ms=max(fl)[0], last_use_evidence=max(fl)[1], version="128.5.1")
+man["firefox"]["times"] = dict(created_ms=1772000000000, first_use_ms=None)
 
 write_json(os.path.join(OUT, "profiles-manifest.json"), man, compact=False)

@@ -5,7 +5,8 @@
 # prefs.js, tbb_version.json) into testdata/artefacts/tor/, with
 # profiles-manifest.json holding every expected record from the same run.
 # Run testdata/gen/tor.sh first (the Linux profile's expectations read the
-# tor-made state file). Deterministic: same data, same files.
+# tor-made state file). Same data, same files, except places.sqlite-wal,
+# whose header salts SQLite draws at random.
 #   testdata/gen/tor-profile.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

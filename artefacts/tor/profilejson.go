@@ -84,7 +84,7 @@ func (p *ProfileJSON) Parse(ctx context.Context, in *artefacts.Input, out findin
 		return nil
 	}
 	var db struct {
-		SchemaVersion *int  `json:"schemaVersion"`
+		SchemaVersion *int              `json:"schemaVersion"`
 		Addons        []json.RawMessage `json:"addons"`
 	}
 	if err := json.Unmarshal(b, &db); err != nil {

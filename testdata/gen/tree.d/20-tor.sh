@@ -44,6 +44,15 @@ if [ -f "$src/profile-linux/prefs.js" ]; then
   cp "$src/tor-data/state" "$app/TorBrowser/Data/Tor/state"
   cp "$src/torrc/torrc" "$app/TorBrowser/Data/Tor/torrc"
   cp "$src/app/tbb_version-linux.json" "$app/tbb_version.json"
+  if [ -f "$src/onion-auth/market.auth_private" ]; then
+    mkdir -p "$app/TorBrowser/Data/Tor/onion-auth"
+    cp "$src/onion-auth/market.auth_private" "$app/TorBrowser/Data/Tor/onion-auth/"
+  fi
+fi
+# The market service lists bob as an authorised client.
+if [ -d "$src/onion-auth/authorized_clients" ]; then
+  mkdir -p "$lin/home/bob/.local/share/tor/hidden_service/authorized_clients"
+  cp "$src/onion-auth/authorized_clients/"* "$lin/home/bob/.local/share/tor/hidden_service/authorized_clients/"
 fi
 if [ -f "$src/profile-firefox/prefs.js" ]; then
   cpdir "$src/profile-firefox" "$lin/home/bob/.mozilla/firefox/k3x9v2ab.default-esr"

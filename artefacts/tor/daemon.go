@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ type State struct{}
 func NewState() *State { return &State{} }
 
 func (*State) Name() string    { return "tor/state" }
-func (*State) Version() string { return "1" }
+func (*State) Version() string { return "2" }
 
 func (*State) Match(in *artefacts.Input) bool {
 	h := in.Head
@@ -151,10 +152,29 @@ func (p *State) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink
 			// Known keys of no evidential weight on their own.
 		default:
 			if strings.HasPrefix(key, "BWHistory") {
-				if key == "BWHistoryReadEnds" || key == "BWHistoryWriteEnds" {
+				switch key {
+				case "BWHistoryReadEnds", "BWHistoryWriteEnds":
 					if t, ok := stateTime(val); ok {
-						summary = append(summary, finding.T(strings.ToLower(key[len("BWHistory"):]), t))
+						name := "bw_read_ends"
+						if key == "BWHistoryWriteEnds" {
+							name = "bw_write_ends"
+						}
+						summary = append(summary, finding.T(name, t))
 					}
+				case "BWHistoryReadValues", "BWHistoryWriteValues":
+					// Bytes per interval, comma-separated: their sum is the
+					// traffic of the period tor keeps (about five days).
+					var sum int64
+					for _, v := range strings.Split(val, ",") {
+						if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 && sum <= math.MaxInt64-n {
+							sum += n
+						}
+					}
+					name := "bw_read_bytes"
+					if key == "BWHistoryWriteValues" {
+						name = "bw_write_bytes"
+					}
+					summary = append(summary, finding.I(name, sum))
 				}
 				return
 			}

@@ -54,6 +54,8 @@ func TestStateGuardsAndGarbage(t *testing.T) {
 	// and three garbage lines.
 	extra := "Guard in=default rsa_id=0123456789ABCDEF0123456789ABCDEF01234567 nickname=relay1 sampled_on=2026-03-01T10:00:00 sampled_by=0.4.9.11 listed=1 confirmed_on=2026-03-02T11:00:00 confirmed_idx=0\n" +
 		"TransportProxy obfs4 127.0.0.1:41234\n" +
+		"BWHistoryReadEnds 2026-03-03 21:10:00\nBWHistoryReadInterval 86400\nBWHistoryReadValues 1000,250000,42\n" +
+		"BWHistoryWriteEnds 2026-03-03 21:10:00\nBWHistoryWriteInterval 86400\nBWHistoryWriteValues 7,8\n" +
 		"\x01\x02binary junk\n" + "lower case junk line\n" + "Key=Value=Nonsense\n"
 	c, _ := run(t, NewState(), append(append([]byte(nil), b...), extra...))
 	if len(c.Warnings) != 3 {
@@ -67,7 +69,8 @@ func TestStateGuardsAndGarbage(t *testing.T) {
 	if tp := c.Kind("tor.transport_proxy"); len(tp) != 1 || attr(t, tp[0], "address").Str != "127.0.0.1:41234" {
 		t.Errorf("transports %+v", tp)
 	}
-	if s := c.Kind("tor.state"); len(s) != 1 || attr(t, s[0], "guards").Int != 1 {
+	if s := c.Kind("tor.state"); len(s) != 1 || attr(t, s[0], "guards").Int != 1 || attr(t, s[0], "bw_read_bytes").Int != 251042 ||
+		attr(t, s[0], "bw_write_bytes").Int != 15 || attr(t, s[0], "bw_read_ends").Time.Format(time.RFC3339) != "2026-03-03T21:10:00Z" {
 		t.Errorf("state %+v", s)
 	}
 }

@@ -1,8 +1,11 @@
 package tor
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -208,4 +211,38 @@ func FuzzOnionService(f *testing.F) {
 			}
 		}
 	})
+}
+
+// RFC 8032 section 7.1 TEST 1 as a Tor key file: the expanded secret key is
+// SHA-512 of the RFC's seed with the scalar clamped, as tor stores it; the
+// public key must be the RFC's and the address the one the catalogue
+// recomputed with Python's hashlib.sha3_256.
+func TestOnionServiceRFC8032Vector(t *testing.T) {
+	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+	exp := sha512.Sum512(seed)
+	exp[0] &= 248
+	exp[31] &= 127
+	exp[31] |= 64
+	tor, _ := base64.StdEncoding.DecodeString("MHyDhk8oM8tCei7xwAoBPP3/J2jZgMCjpSDwBpBN6U+bTwr+KAt0aneGhOdUQlAgV7dHOgPwj5b1o46Sh+Afjw==")
+	if !bytes.Equal(exp[:], tor) {
+		t.Fatalf("expanded key %x, catalogue's %x", exp, tor)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "srv", "rfc"), 0o755)
+	hdr := make([]byte, 32)
+	copy(hdr, secretHeader)
+	os.WriteFile(filepath.Join(root, "srv", "rfc", "hs_ed25519_secret_key"), append(hdr, exp[:]...), 0o600)
+	c, ok := parseSecret(t, root, "rfc")
+	if !ok || len(c.Artefacts) != 1 {
+		t.Fatalf("not parsed: %v", ok)
+	}
+	a := c.Artefacts[0]
+	if attr(t, a, "public_key").Str != "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a" ||
+		attr(t, a, "address").Str != "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid.onion" || attr(t, a, "proof").Bool {
+		t.Errorf("%+v", a.Attrs)
+	}
+	// Missing public key and hostname: two warnings, no proof.
+	if len(c.Warnings) != 2 {
+		t.Errorf("warnings %+v", c.Warnings)
+	}
 }

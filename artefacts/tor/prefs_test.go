@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
 type prefsManifest struct {
@@ -90,4 +92,31 @@ func FuzzPrefs(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte(`user_pref("torbrowser.settings.bridges.bridge_strings.0", "obfs4 \u0041 \"x\\");`))
 	f.Fuzz(func(t *testing.T, data []byte) { run(t, NewPrefs(), data) })
+}
+
+// The Linux profile's prefs.js (tor-profile.sh): built-in obfs4 bridges, no
+// bridge lines, history enabled; every wanted pref reported, nothing else.
+func TestPrefsLinuxProfile(t *testing.T) {
+	want := profiles(t).Linux.Prefs
+	_, lin := trees(t)
+	c := parseIn(t, NewPrefs(), inputAt(t, lin, linProfile+"/prefs.js"))
+	got := c.Kind("tor.pref")
+	if len(got) != len(want) || len(want) != 10 || len(c.Kind("tor.bridge")) != 0 || len(c.Warnings) != 0 {
+		t.Fatalf("%d prefs (manifest %d), %d bridges, %+v", len(got), len(want), len(c.Kind("tor.bridge")), c.Warnings)
+	}
+	names := map[string]finding.Artefact{}
+	for _, a := range got {
+		names[attr(t, a, "name").Str] = a
+	}
+	for _, n := range want {
+		if _, ok := names[n]; !ok {
+			t.Errorf("pref %s missing", n)
+		}
+	}
+	if a := names["browser.privatebrowsing.autostart"]; attr(t, a, "bool").Bool {
+		t.Error("autostart should be false in the history-enabled profile")
+	}
+	if a := names["torbrowser.settings.bridges.builtin_type"]; attr(t, a, "value").Str != "obfs4" {
+		t.Errorf("builtin type %+v", a.Attrs)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"time"
 
@@ -25,14 +26,15 @@ const maxSession = 64 << 20
 
 // Session reads Firefox / Tor Browser session stores (sessionstore.jsonlz4,
 // recovery.jsonlz4, *.baklz4): open tabs, and closed tabs and windows that
-// the browser keeps for "undo close".
+// the browser keeps for "undo close". Tabs are "tor.session_tab" in a Tor
+// Browser profile and "firefox.session_tab" otherwise (see classify).
 type Session struct{}
 
 // NewSession returns the parser.
 func NewSession() *Session { return &Session{} }
 
 func (*Session) Name() string    { return "tor/session" }
-func (*Session) Version() string { return "1" }
+func (*Session) Version() string { return "2" }
 
 func (*Session) Match(in *artefacts.Input) bool { return bytes.HasPrefix(in.Head, mozMagic) }
 
@@ -110,6 +112,17 @@ func (p *Session) Parse(ctx context.Context, in *artefacts.Input, out finding.Si
 		warn(fmt.Sprintf("session JSON: %v", err))
 		return nil
 	}
+	// Tor Browser or Firefox, from the profile around the file (the store
+	// sits in the profile or in its sessionstore-backups folder).
+	var prof profile
+	if in.FS != nil && in.Path != "" {
+		dir := path.Dir(fsPath(in))
+		if path.Base(dir) == "sessionstore-backups" {
+			dir = path.Dir(dir)
+		}
+		prof = classify(in.FS, dir)
+	}
+	kind, base := prof.family()+".session_tab", prof.attrs()
 	emit := func(path, state string, t sessTab, closedAt int64) {
 		attrs := []finding.Attr{finding.S("state", state), finding.I("entries", int64(len(t.Entries)))}
 		// index is 1-based: the entry the tab was showing.
@@ -125,7 +138,8 @@ func (p *Session) Parse(ctx context.Context, in *artefacts.Input, out finding.Si
 		if t.LastAccess > 0 {
 			attrs = append(attrs, finding.T("last_accessed", msTime(t.LastAccess)))
 		}
-		_ = out.Artefact(ctx, finding.Artefact{Kind: "tor.session_tab", Attrs: attrs, Parser: p.Name(), ParserVersion: p.Version(),
+		attrs = append(attrs, base...)
+		_ = out.Artefact(ctx, finding.Artefact{Kind: kind, Attrs: attrs, Parser: p.Name(), ParserVersion: p.Version(),
 			Source: in.Ref.Record("json", path), SourceSHA256: in.SHA256})
 	}
 	walk := func(prefix string, ws []sessWindow, open string) {

@@ -30,9 +30,11 @@ func TestSessionFixture(t *testing.T) {
 	if err := json.Unmarshal(mb, &m); err != nil {
 		t.Fatal(err)
 	}
-	c, ok := run(t, NewSession(), b)
-	if !ok || len(c.Warnings) != 0 {
-		t.Fatalf("matched %v, %+v", ok, c)
+	// In the Windows Tor Browser profile (placed by the disk hook).
+	win, _ := trees(t)
+	c := parseIn(t, NewSession(), inputAt(t, win, winProfile+"/sessionstore-backups/recovery.jsonlz4"))
+	if len(c.Warnings) != 0 {
+		t.Fatalf("warnings %+v", c.Warnings)
 	}
 	tabs := c.Kind("tor.session_tab")
 	if len(tabs) != len(m.Tabs) || len(tabs) != 5 {
@@ -57,6 +59,15 @@ func TestSessionFixture(t *testing.T) {
 		if want.ClosedAtMs != 0 && !attr(t, a, "closed_at").Time.Equal(time.UnixMilli(want.ClosedAtMs)) {
 			t.Errorf("tab %d closed_at %v", i, attr(t, a, "closed_at").Time)
 		}
+		if attr(t, a, "browser").Str != "Tor Browser" {
+			t.Errorf("tab %d browser %q", i, attr(t, a, "browser").Str)
+		}
+	}
+	// The same bytes with no profile around them (carved): read, but not
+	// called Tor Browser.
+	c, ok := run(t, NewSession(), b)
+	if !ok || len(c.Kind("firefox.session_tab")) != len(m.Tabs) || len(c.Kind("tor.session_tab")) != 0 {
+		t.Errorf("carved: %d artefacts", len(c.Artefacts))
 	}
 }
 

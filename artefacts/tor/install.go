@@ -246,7 +246,7 @@ func sessionLastUpdate(fsys fs.FS, dir string) []useEvidence {
 	var out []useEvidence
 	for _, name := range []string{"sessionstore.jsonlz4", "sessionstore-backups/recovery.jsonlz4", "sessionstore-backups/previous.jsonlz4"} {
 		p := path.Join(dir, name)
-		b, err := readPrefix(fsys, p, maxSession/4)
+		b, err := readPrefix(fsys, p, 8<<20) // real stores are a few hundred KiB
 		if err != nil {
 			continue
 		}

@@ -78,10 +78,15 @@ func decodeMozLz4(r io.ReaderAt, size int64) ([]byte, error) {
 	if n > maxSession {
 		return nil, fmt.Errorf("mozlz4: header at offset 8 claims %d decompressed bytes, over the %d limit", n, maxSession)
 	}
-	// LZ4 expands at most ~255x, so a block far larger than its claimed
-	// output is not a session store either; this also bounds the read.
+	// An LZ4 block is never much larger than its output, and expands at
+	// most ~255x (a match token adds 255 bytes per length byte), so a size
+	// claim outside those bounds is refused before the output buffer is
+	// made: a small file cannot make us allocate the 64 MiB cap.
 	if size-12 > int64(n)+int64(n)/255+16 {
 		return nil, fmt.Errorf("mozlz4: %d compressed bytes for %d decompressed", size-12, n)
+	}
+	if int64(n) > (size-12)*255+64 {
+		return nil, fmt.Errorf("mozlz4: header at offset 8 claims %d bytes, more than %d compressed bytes can expand to", n, size-12)
 	}
 	src := make([]byte, size-12)
 	if _, err := r.ReadAt(src, 12); err != nil && err != io.EOF {

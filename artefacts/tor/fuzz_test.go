@@ -21,3 +21,11 @@ func FuzzProfileJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { run(t, NewProfileJSON(), data) })
 }
+
+func FuzzConsensus(f *testing.F) {
+	for _, n := range []string{"cached-consensus", "cached-microdesc-consensus"} {
+		b, _ := os.ReadFile(filepath.Join(torFixtures(f), "tor-net", n))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { run(t, NewConsensus(), data) })
+}

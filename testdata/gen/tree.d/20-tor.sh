@@ -23,6 +23,7 @@ prune() { rm -f "$1/manifest.json" "$1/session-manifest.json"; }
 mkdir -p "$lin/home/bob/.local/share/tor/hidden_service" "$lin/home/bob/.local/share/tor/data"
 cp "$src/onion-services/market/"* "$lin/home/bob/.local/share/tor/hidden_service/"
 cp "$src/tor-data/state" "$lin/home/bob/.local/share/tor/data/state"
+[ -f "$src/tor-net/cached-consensus" ] && cp "$src/tor-net/cached-consensus" "$lin/home/bob/.local/share/tor/data/"
 mkdir -p "$lin/home/bob/.config/tor"
 cp "$src/torrc/torrc" "$lin/home/bob/.config/tor/torrc"
 mkdir -p "$win/Users/alice/Documents/old stuff/backup2"
@@ -43,6 +44,10 @@ if [ -f "$src/profile-linux/prefs.js" ]; then
   mkdir -p "$app/TorBrowser/Data/Tor"
   cp "$src/tor-data/state" "$app/TorBrowser/Data/Tor/state"
   cp "$src/torrc/torrc" "$app/TorBrowser/Data/Tor/torrc"
+  # The consensus this tor last downloaded (testdata/gen/tor-consensus.sh).
+  if [ -f "$src/tor-net/cached-microdesc-consensus" ]; then
+    cp "$src/tor-net/cached-microdesc-consensus" "$src/tor-net/cached-certs" "$app/TorBrowser/Data/Tor/"
+  fi
   cp "$src/app/tbb_version-linux.json" "$app/tbb_version.json"
   if [ -f "$src/onion-auth/market.auth_private" ]; then
     mkdir -p "$app/TorBrowser/Data/Tor/onion-auth"

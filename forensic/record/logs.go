@@ -44,6 +44,11 @@ type Export struct {
 	Size          int64  `json:"size"`
 	Recipient     string `json:"recipient"`
 	Justification string `json:"justification"`
+	// Reports only (omitted otherwise, so earlier entries keep their JSON).
+	Kind       string `json:"kind,omitempty"`        // report kind, e.g. "exhibit"
+	Mode       string `json:"mode,omitempty"`        // exhibit mode: "sfr", "mg11", "expert"
+	Marking    string `json:"marking,omitempty"`     // GSC marking printed on the report
+	DocumentID string `json:"document_id,omitempty"` // the ID printed on every page
 }
 
 // Review is a review sign-off by the writing examiner (the reviewer).

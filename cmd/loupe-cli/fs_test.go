@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loupe-forensics/loupe/forensic/evidencetest"
+	"github.com/loupe-forensics/loupe/forensic/source"
 )
 
 func runCLI(t *testing.T, args ...string) (int, []byte, string) {
@@ -245,7 +246,7 @@ func TestStat(t *testing.T) {
 			t.Errorf("%s: bytes at the runs hash to %s, icat %s", f.Path, sum(content), f.SHA256)
 		}
 		want := fmt.Sprintf("partition:p%d@", f.Partition)
-		if !strings.HasPrefix(st.Ref, "image:"+filepath.Base(imgPath)+" > "+want) || !strings.Contains(st.Ref, "> entry:"+f.Path+"#"+f.Inode) {
+		if !strings.HasPrefix(st.Ref, "image:"+filepath.Base(imgPath)+" > "+want) || !strings.HasSuffix(st.Ref, " > "+strings.TrimPrefix(source.Folder("x").Entry(f.Path, f.Inode).String(), "folder:x > ")) {
 			t.Errorf("%s: ref %q", f.Path, st.Ref)
 		}
 	}

@@ -159,7 +159,7 @@ def pidgin(out):
                     line = '<font color="%s"><font size="2">(%s)</font> <b>%s:</b></font> %s<br/>\n' % (color, stamp, sender, body)
             else:
                 line = "(%s) %s\n" % (stamp, body) if kind == "system" else "(%s) %s: %s\n" % (stamp, sender, body)
-            entries.append({"line": len(lines) + 1, "kind": kind, "sender": sender,
+            entries.append({"line": "".join(lines).count("\n") + 1, "kind": kind, "sender": sender,
                             "direction": {"send": "out", "recv": "in"}.get(kind),
                             "time": t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "body": body})
             lines.append(line)

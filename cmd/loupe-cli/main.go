@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"note":      {"add a contemporaneous note to a record", runNote},
 		"tag":       {"tag an artefact (CPIA: relevant, undermines, assists, sensitive)", runTag},
 		"log":       {"print a record's audit chain", runLog},
+		"report":    {"render a report (exhibit, technical, ...) from a record into one file and log it in the record", runReport},
 	}
 }
 

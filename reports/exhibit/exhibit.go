@@ -361,7 +361,7 @@ func (b *builder) familySection(fam family, as []record.StoredArtefact) htmldoc.
 func (b *builder) distinctValues(as []record.StoredArtefact) htmldoc.Block {
 	type v struct {
 		kind, value, first string
-		n              int
+		n                  int
 	}
 	seen := map[string]*v{}
 	var order []*v

@@ -92,7 +92,11 @@ func (s *Scanner) Examine(ctx context.Context, st Store, specs []SourceSpec) (*S
 	var c counters
 	c.label.Store("")
 	stopProgress := s.startProgress(&c)
-	runErr := s.examineAll(ctx, st, run, srcs, ids, workRoot, &c, sum)
+	corr := newCorrelations(s.cfg.Registry)
+	runErr := s.examineAll(ctx, st, run, srcs, ids, workRoot, &c, sum, corr)
+	if runErr == nil {
+		runErr = s.finishCorrelations(ctx, run, &c, corr)
+	}
 	stopProgress()
 
 	sum.Files, sum.Bytes = c.files.Load(), c.bytes.Load()
@@ -185,11 +189,11 @@ func (s *Scanner) startProgress(c *counters) (stop func()) {
 
 // examineAll does every source in order. An error from the store aborts;
 // problems with the evidence become warnings.
-func (s *Scanner) examineAll(ctx context.Context, st Store, run Run, srcs []*opened, ids []int64, workRoot string, c *counters, sum *Summary) error {
+func (s *Scanner) examineAll(ctx context.Context, st Store, run Run, srcs []*opened, ids []int64, workRoot string, c *counters, sum *Summary, corr *correlations) error {
 	// Sink failures (disk full, record closed) abort the whole run.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	sink := &countingSink{Sink: run, c: c, cancel: cancel}
+	sink := &countingSink{Sink: run, c: c, cancel: cancel, corr: corr}
 	for i, o := range srcs {
 		var err error
 		if o.img != nil {
@@ -316,6 +320,7 @@ type countingSink struct {
 	finding.Sink
 	c      *counters
 	cancel context.CancelCauseFunc
+	corr   *correlations // sees every artefact written; nil for the correlators' own output
 }
 
 func (k *countingSink) Artefact(ctx context.Context, a finding.Artefact) error {
@@ -325,6 +330,7 @@ func (k *countingSink) Artefact(ctx context.Context, a finding.Artefact) error {
 		return err
 	}
 	k.c.artefacts.Add(1)
+	k.corr.observe(a)
 	return nil
 }
 

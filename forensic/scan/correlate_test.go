@@ -25,7 +25,9 @@ func (*countingCorrelator) Match(*artefacts.Input) bool { return false }
 func (*countingCorrelator) Parse(context.Context, *artefacts.Input, finding.Sink) error {
 	return artefacts.ErrWrongFormat
 }
-func (c *countingCorrelator) Correlation() artefacts.Correlation { return &countingState{panicAt: c.panicAt} }
+func (c *countingCorrelator) Correlation() artefacts.Correlation {
+	return &countingState{panicAt: c.panicAt}
+}
 
 type countingState struct {
 	panicAt int

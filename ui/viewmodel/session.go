@@ -28,6 +28,17 @@ type Session struct {
 	// Changed is called after a view wrote to the record (note, tag, review)
 	// so other views can refresh (set by the shell; may be nil).
 	Changed func()
+
+	// Examiner is who is working: the examiner, or in review mode the
+	// reviewer, whose own writer (record.Open under their key) takes review
+	// notes and the sign-off. KeyDir holds their key ("" = the default).
+	Examiner record.Examiner
+	KeyDir   string
+	// Reproduce re-runs the recorded parsers for review mode (nil: the
+	// loupe-cli beside this executable or on PATH; see CLIReproducer).
+	Reproduce Reproducer
+
+	views viewLog // artefacts whose viewing is already in the access log
 }
 
 // DisplayZone returns the session's display zone: Zone, or Europe/London, or

@@ -1,0 +1,134 @@
+package viewmodel
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/reports/report"
+)
+
+// ReportRenderer writes one report of the record to w. Package reports
+// provides the real one; the dialog depends on this shape only.
+type ReportRenderer func(ctx context.Context, rec *record.Record, opts report.Options, w io.Writer) error
+
+// ReportKinds lists the report kinds the dialog offers, with their formats
+// (first is the default) and a plain-words title.
+var ReportKinds = []ReportKind{
+	{report.KindExhibit, "Exhibit report (officer-facing)", []report.Format{report.FormatPDF, report.FormatHTML}},
+	{report.KindTechnical, "Technical record (for peer review)", []report.Format{report.FormatPDF, report.FormatHTML}},
+	{report.KindMG6C, "MG6C — non-sensitive unused material", []report.Format{report.FormatPDF, report.FormatHTML, report.FormatCSV, report.FormatXLSX}},
+	{report.KindMG6D, "MG6D — sensitive unused material", []report.Format{report.FormatPDF, report.FormatHTML, report.FormatCSV, report.FormatXLSX}},
+	{report.KindMG6E, "MG6E — disclosure officer's report", []report.Format{report.FormatPDF, report.FormatHTML}},
+	{report.KindIntel, "Intelligence report (3x5x2)", []report.Format{report.FormatPDF, report.FormatHTML}},
+	{report.KindCASE, "CASE/UCO JSON-LD", []report.Format{report.FormatJSONLD}},
+	{report.KindDFXML, "DFXML", []report.Format{report.FormatXML}},
+}
+
+// ReportKind is one entry of the dialog's kind menu.
+type ReportKind struct {
+	Kind    report.Kind
+	Title   string
+	Formats []report.Format
+}
+
+// Markings offered by the dialog (a force may type its own descriptor).
+var Markings = []string{"OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"}
+
+// ExhibitModes are the audiences of an exhibit report.
+var ExhibitModes = []string{report.ModeSFR, report.ModeMG11, report.ModeExpert}
+
+// ReportRequest is what the examiner chose in the dialog.
+type ReportRequest struct {
+	Kind      report.Kind
+	Format    report.Format
+	Mode      string
+	Marking   string
+	Recipient string
+	Reason    string
+	Path      string // file to write; must not exist
+}
+
+// ReportOutcome is the written file and its export entry.
+type ReportOutcome struct {
+	Path   string
+	SHA256 string
+	Size   int64
+	Seq    int64 // the "report" audit entry
+}
+
+// WriteReport renders the report into a new file, hashes it as written and
+// records the export (recipient and reason, DPA 2018 s.62) in the chain.
+// now stamps the report (the renderers never read the clock).
+func WriteReport(ctx context.Context, s *Session, render ReportRenderer, req ReportRequest, now time.Time) (*ReportOutcome, error) {
+	if render == nil {
+		return nil, errors.New("this build has no report renderers")
+	}
+	for _, f := range []struct{ what, v string }{{"recipient", req.Recipient}, {"reason for disclosure", req.Reason}, {"output file", req.Path}, {"marking", req.Marking}} {
+		if strings.TrimSpace(f.v) == "" {
+			return nil, fmt.Errorf("the %s is required", f.what)
+		}
+	}
+	headSeq, _, err := s.Record.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := report.Options{
+		Kind: req.Kind, Format: req.Format, Mode: req.Mode, Marking: req.Marking,
+		Recipient: req.Recipient, Reason: req.Reason,
+		DocumentID: report.DocumentID(s.Record.ID(), req.Kind, headSeq),
+		Generated:  now.UTC(), Zone: s.DisplayZone(), ToolName: "Loupe",
+	}
+	if _, err := os.Stat(req.Path); err == nil {
+		return nil, fmt.Errorf("%s already exists: choose a new file (reports are never overwritten)", req.Path)
+	}
+	// Write beside the target and rename, so a failed render never leaves
+	// a half report under the name the examiner chose.
+	tmp, err := os.CreateTemp(filepath.Dir(req.Path), ".loupe-report-*")
+	if err != nil {
+		return nil, fmt.Errorf("create the report file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(tmp, h)}
+	if err := render(ctx, s.Record, opts, cw); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("render %s %s: %w", req.Kind, req.Format, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), req.Path); err != nil { // fails if the name was taken meanwhile
+		return nil, fmt.Errorf("save %s: %w", req.Path, err)
+	}
+	out := &ReportOutcome{Path: req.Path, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n}
+	err = s.Write(ctx, func(w *record.Record) error {
+		var err error
+		out.Seq, err = w.LogExport(ctx, record.Export{Report: true, Format: string(req.Format), Path: req.Path, SHA256: out.SHA256,
+			Size: out.Size, Recipient: req.Recipient, Justification: req.Reason})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s was written but its export could not be recorded: %w", req.Path, err)
+	}
+	return out, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -257,8 +257,11 @@ func Build(ctx context.Context, rec *record.Record, zone *time.Location) (*Sched
 		return nil, fmt.Errorf("cpia: search log: %w", err)
 	}
 	for _, e := range searches {
-		var p record.Search
-		_ = json.Unmarshal(e.Params, &p)
+		var wrap struct {
+			Search record.Search `json:"search"`
+		}
+		_ = json.Unmarshal(e.Params, &wrap)
+		p := wrap.Search
 		c = append(c, Row{
 			Description: fmt.Sprintf("Search log: %s %s (%s); %d hits, %d excluded; reason: %s", p.Kind,
 				capRunes(strings.Join(p.Terms, " | "), maxSearchText), capRunes(p.ListName+" "+p.Version, 100), p.Hits, p.Excluded, capRunes(p.Reason, 200)),
@@ -271,11 +274,11 @@ func Build(ctx context.Context, rec *record.Record, zone *time.Location) (*Sched
 			return nil, fmt.Errorf("cpia: %s log: %w", action, err)
 		}
 		for _, e := range es {
-			var p struct {
-				Kind, Format, SHA256, Recipient, Justification, Path string
-				Size                                                 int64
+			var wrap struct {
+				Export exportParams `json:"export"`
 			}
-			_ = json.Unmarshal(e.Params, &p)
+			_ = json.Unmarshal(e.Params, &wrap)
+			p := wrap.Export
 			what := "Export"
 			if action == record.ActionReport {
 				what = "Report"
@@ -332,6 +335,17 @@ func Build(ctx context.Context, rec *record.Record, zone *time.Location) (*Sched
 		}
 	}
 	return s, nil
+}
+
+// exportParams is the part of a report or export entry's params the
+// schedules print (record.Export, plus the kind when the writer adds it).
+type exportParams struct {
+	Kind          string `json:"kind"`
+	Format        string `json:"format"`
+	SHA256        string `json:"sha256"`
+	Size          int64  `json:"size"`
+	Recipient     string `json:"recipient"`
+	Justification string `json:"justification"`
 }
 
 func (s *Schedules) header(ctx context.Context, rec *record.Record) error {

@@ -29,9 +29,13 @@ var (
 	buildOut  []byte
 )
 
-// CLI builds loupe-cli from this module once per test binary.
+// CLI builds loupe-cli from this module once per test binary, or returns
+// $LOUPE_TEST_CLI when set (a prebuilt binary, e.g. make build's).
 func CLI(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("LOUPE_TEST_CLI"); p != "" {
+		return p
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "loupe-cpiatest-")
 		if err != nil {

@@ -13,24 +13,45 @@ import (
 	"time"
 
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/reports"
 	"github.com/loupe-forensics/loupe/reports/report"
 )
 
-// ReportRenderer writes one report of the record to w. Package reports
-// provides the real one; the dialog depends on this shape only.
+// ReportRenderer writes one report of the record to w: reports.Render, or
+// a stand-in in tests.
 type ReportRenderer func(ctx context.Context, rec *record.Record, opts report.Options, w io.Writer) error
 
-// ReportKinds lists the report kinds the dialog offers, with their formats
-// (first is the default) and a plain-words title.
-var ReportKinds = []ReportKind{
-	{report.KindExhibit, "Exhibit report (officer-facing)", []report.Format{report.FormatPDF, report.FormatHTML}},
-	{report.KindTechnical, "Technical record (for peer review)", []report.Format{report.FormatPDF, report.FormatHTML}},
-	{report.KindMG6C, "MG6C — non-sensitive unused material", []report.Format{report.FormatPDF, report.FormatHTML, report.FormatCSV, report.FormatXLSX}},
-	{report.KindMG6D, "MG6D — sensitive unused material", []report.Format{report.FormatPDF, report.FormatHTML, report.FormatCSV, report.FormatXLSX}},
-	{report.KindMG6E, "MG6E — disclosure officer's report", []report.Format{report.FormatPDF, report.FormatHTML}},
-	{report.KindIntel, "Intelligence report (3x5x2)", []report.Format{report.FormatPDF, report.FormatHTML}},
-	{report.KindCASE, "CASE/UCO JSON-LD", []report.Format{report.FormatJSONLD}},
-	{report.KindDFXML, "DFXML", []report.Format{report.FormatXML}},
+// reportTitles names each kind in plain words for the dialog.
+var reportTitles = map[report.Kind]string{
+	report.KindExhibit:   "Exhibit report (officer-facing)",
+	report.KindTechnical: "Technical record (for peer review)",
+	report.KindMG6C:      "MG6C — non-sensitive unused material",
+	report.KindMG6D:      "MG6D — sensitive unused material",
+	report.KindMG6E:      "MG6E — disclosure officer's report",
+	report.KindIntel:     "Intelligence report (3x5x2)",
+	report.KindCASE:      "CASE/UCO JSON-LD",
+	report.KindDFXML:     "DFXML",
+}
+
+// ReportChoices lists what the dialog offers: every kind package reports
+// can render, with its formats, in the order of reports.Supported.
+func ReportChoices() []ReportKind {
+	var out []ReportKind
+	idx := map[report.Kind]int{}
+	for _, p := range reports.Supported() {
+		i, ok := idx[p.Kind]
+		if !ok {
+			title := reportTitles[p.Kind]
+			if title == "" {
+				title = string(p.Kind)
+			}
+			i = len(out)
+			idx[p.Kind] = i
+			out = append(out, ReportKind{Kind: p.Kind, Title: title})
+		}
+		out[i].Formats = append(out[i].Formats, p.Format)
+	}
+	return out
 }
 
 // ReportKind is one entry of the dialog's kind menu.

@@ -1,0 +1,339 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/loupe-forensics/loupe/ui/viewmodel"
+)
+
+// ArtefactsTab is the artefact navigator's tab constructor.
+func ArtefactsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	return NewArtefactsView(s, w).Content()
+}
+
+// ArtefactsView is the artefact navigator: families on the left, the
+// family's table (virtualised: only visible cells are built, from the
+// compact index), and the detail pane of the selected artefact.
+type ArtefactsView struct {
+	S        *viewmodel.Session
+	Families *widget.List
+	Table    *widget.Table
+	Detail   *DetailPane
+	Status   *widget.Label
+
+	index  *viewmodel.ArtefactIndex
+	counts []viewmodel.FamilyCount
+	family string
+	rows   []viewmodel.Row
+	cols   []viewmodel.Column
+
+	win     fyne.Window
+	content fyne.CanvasObject
+	loaded  chan struct{} // closed when the index is in place (tests wait on it)
+}
+
+// NewArtefactsView builds the navigator and loads the index off the UI
+// goroutine.
+func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
+	v := &ArtefactsView{S: s, win: w, loaded: make(chan struct{})}
+	v.Status = widget.NewLabel("Loading artefacts…")
+	v.Families = widget.NewList(
+		func() int { return len(v.counts) },
+		func() fyne.CanvasObject { return widget.NewLabel("Identifiers (00000)") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := v.counts[i]
+			o.(*widget.Label).SetText(fmt.Sprintf("%s (%d)", c.Name, c.Count))
+		})
+	v.Families.OnSelected = func(i widget.ListItemID) { v.SelectFamily(v.counts[i].Name) }
+
+	v.Table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(v.rows), len(v.cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row < len(v.rows) && id.Col < len(v.rows[id.Row].Cells) {
+				o.(*widget.Label).SetText(v.rows[id.Row].Cells[id.Col])
+			}
+		})
+	v.Table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.Table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		switch {
+		case id.Row < 0 && id.Col >= 0 && id.Col < len(v.cols):
+			l.SetText(v.cols[id.Col].Title)
+		case id.Col < 0 && id.Row >= 0 && id.Row < len(v.rows):
+			l.SetText(fmt.Sprint(v.rows[id.Row].ID))
+		default:
+			l.SetText("")
+		}
+	}
+	v.Table.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(v.rows) {
+			v.open(v.rows[id.Row])
+		}
+	}
+	v.Detail = NewDetailPane(s, w)
+
+	left := container.NewBorder(widget.NewLabelWithStyle("Families", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.Families)
+	split := container.NewHSplit(v.Table, v.Detail.Content())
+	split.Offset = 0.62
+	outer := container.NewHSplit(left, split)
+	outer.Offset = 0.16
+	v.content = container.NewBorder(nil, v.Status, nil, nil, outer)
+
+	go v.load()
+	return v
+}
+
+// Content returns the view's root object.
+func (v *ArtefactsView) Content() fyne.CanvasObject { return v.content }
+
+func (v *ArtefactsView) load() {
+	defer close(v.loaded)
+	ix, err := viewmodel.LoadArtefacts(context.Background(), v.S)
+	fyne.Do(func() {
+		if err != nil {
+			v.Status.SetText("Could not read the artefacts: " + err.Error())
+			return
+		}
+		v.index = ix
+		v.counts = ix.Counts()
+		v.Status.SetText(fmt.Sprintf("%d artefacts in %d families; times in %s.", ix.Total, len(ix.Families), v.S.DisplayZone()))
+		v.Families.Refresh()
+		for i, c := range v.counts {
+			if c.Count > 0 {
+				v.Families.Select(i)
+				break
+			}
+		}
+	})
+}
+
+// SelectFamily shows one family's table.
+func (v *ArtefactsView) SelectFamily(name string) {
+	if v.index == nil {
+		return
+	}
+	v.family = name
+	v.rows = v.index.Rows[name]
+	v.cols = v.index.Columns(name)
+	for i, c := range v.cols {
+		v.Table.SetColumnWidth(i, c.Width)
+	}
+	v.Table.UnselectAll()
+	v.Table.ScrollToTop()
+	v.Table.Refresh()
+	v.Detail.Clear()
+}
+
+// Family is the family shown; Rows its rows.
+func (v *ArtefactsView) Family() string          { return v.family }
+func (v *ArtefactsView) Rows() []viewmodel.Row { return v.rows }
+
+func (v *ArtefactsView) open(r viewmodel.Row) {
+	if v.family == viewmodel.WarningsFamily {
+		v.Detail.ShowWarning(r)
+		return
+	}
+	v.Detail.Load(r.ID, r.Kind)
+}
+
+// DetailPane shows one artefact: every attribute, the provenance chain,
+// its tags and a tag form, and the Show source action. Loading is logged
+// once per artefact per session.
+type DetailPane struct {
+	S          *viewmodel.Session
+	Title      *widget.Label
+	Fields     *widget.Form
+	Chain      *widget.Form
+	Tags       *widget.Label
+	ShowSource *widget.Button
+
+	TagFlag     *widget.Select
+	TagReason   *widget.Entry
+	TagCategory *widget.Entry
+	TagButton   *widget.Button
+
+	Current *viewmodel.Detail
+	// Done receives the result of each Load once the pane shows it (tests
+	// wait on it); buffered so nobody has to listen.
+	Done chan error
+
+	win     fyne.Window
+	content fyne.CanvasObject
+}
+
+// NewDetailPane builds an empty detail pane.
+func NewDetailPane(s *viewmodel.Session, w fyne.Window) *DetailPane {
+	d := &DetailPane{S: s, win: w, Done: make(chan error, 16)}
+	d.Title = widget.NewLabelWithStyle("Select an artefact", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.Title.Wrapping = fyne.TextWrapWord
+	d.Fields = widget.NewForm()
+	d.Chain = widget.NewForm()
+	d.Tags = widget.NewLabel("")
+	d.Tags.Wrapping = fyne.TextWrapWord
+	d.ShowSource = widget.NewButtonWithIcon("Show source", theme.SearchIcon(), func() {
+		if d.Current != nil && d.S.ShowSource != nil {
+			d.S.ShowSource(d.Current.Artefact.Source)
+		}
+	})
+	d.ShowSource.Disable()
+	d.TagFlag = widget.NewSelect(viewmodel.TagFlags, nil)
+	d.TagFlag.PlaceHolder = "CPIA flag"
+	d.TagReason = widget.NewEntry()
+	d.TagReason.SetPlaceHolder("Reason (required for undermines / assists)")
+	d.TagCategory = widget.NewEntry()
+	d.TagCategory.SetPlaceHolder("Category (required for sensitive)")
+	d.TagButton = widget.NewButtonWithIcon("Tag", theme.ContentAddIcon(), d.tag)
+	d.TagButton.Disable()
+	tagForm := container.NewVBox(widget.NewLabelWithStyle("Tag this artefact", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		d.TagFlag, d.TagReason, d.TagCategory, d.TagButton)
+	body := container.NewVBox(d.Title, d.ShowSource, d.Fields,
+		widget.NewLabelWithStyle("Provenance (image → … → row/offset)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Chain,
+		widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Tags, tagForm)
+	d.content = container.NewVScroll(body)
+	return d
+}
+
+// Content returns the pane's root object.
+func (d *DetailPane) Content() fyne.CanvasObject { return d.content }
+
+// Clear empties the pane.
+func (d *DetailPane) Clear() {
+	d.Current = nil
+	d.Title.SetText("Select an artefact")
+	d.Fields.Items = nil
+	d.Fields.Refresh()
+	d.Chain.Items = nil
+	d.Chain.Refresh()
+	d.Tags.SetText("")
+	d.ShowSource.Disable()
+	d.TagButton.Disable()
+}
+
+// Load reads an artefact's detail off the UI goroutine, logs the viewing
+// (once per artefact per session) and shows it.
+func (d *DetailPane) Load(id int64, kind string) {
+	d.Title.SetText(fmt.Sprintf("Loading artefact %d…", id))
+	go func() {
+		ctx := context.Background()
+		det, err := viewmodel.LoadDetail(ctx, d.S, id, kind)
+		var logErr error
+		if err == nil && d.S.Record != nil {
+			_, logErr = d.S.LogView(ctx, id, "detail opened in the artefact views")
+		}
+		fyne.Do(func() {
+			if err != nil {
+				d.Clear()
+				d.Title.SetText("Could not read artefact: " + err.Error())
+			} else {
+				d.show(det, logErr)
+			}
+			d.signal(err)
+		})
+	}()
+}
+
+// signal tells a waiting test the pane settled, never blocking the UI.
+func (d *DetailPane) signal(err error) {
+	select {
+	case d.Done <- err:
+	default:
+	}
+}
+
+func (d *DetailPane) show(det *viewmodel.Detail, logErr error) {
+	d.Current = det
+	d.Title.SetText(fmt.Sprintf("#%d %s", det.Artefact.ID, det.Artefact.Kind))
+	if logErr != nil {
+		d.Title.SetText(d.Title.Text + "\n(viewing not logged: " + logErr.Error() + ")")
+	}
+	d.Fields.Items = nil
+	for _, f := range det.Fields {
+		d.Fields.Append(f.Label, valueLabel(f.Value))
+	}
+	d.Fields.Refresh()
+	d.Chain.Items = nil
+	for _, f := range det.Chain {
+		d.Chain.Append(f.Label, valueLabel(f.Value))
+	}
+	d.Chain.Refresh()
+	var tags []string
+	for _, t := range det.Tags {
+		line := fmt.Sprintf("%s (%s)", t.Flag, d.S.FormatTime(t.Time))
+		if t.Reason != "" {
+			line += " — " + t.Reason
+		}
+		if t.Category != "" {
+			line += " [" + t.Category + "]"
+		}
+		tags = append(tags, line)
+	}
+	if len(tags) == 0 {
+		tags = []string{"none"}
+	}
+	d.Tags.SetText(strings.Join(tags, "\n"))
+	if det.Artefact.Source != nil && d.S.ShowSource != nil {
+		d.ShowSource.Enable()
+	} else {
+		d.ShowSource.Disable()
+	}
+	d.TagButton.Enable()
+}
+
+// ShowWarning shows a recorded warning (not an artefact: nothing to log or tag).
+func (d *DetailPane) ShowWarning(r viewmodel.Row) {
+	d.Clear()
+	d.Title.SetText(fmt.Sprintf("Warning %d", r.ID))
+	for i, c := range viewmodel.WarningColumns() {
+		if i < len(r.Cells) {
+			d.Fields.Append(c.Title, valueLabel(r.Cells[i]))
+		}
+	}
+	d.Fields.Refresh()
+}
+
+func (d *DetailPane) tag() {
+	if d.Current == nil {
+		return
+	}
+	id := d.Current.Artefact.ID
+	kind := d.Current.Artefact.Kind
+	flag, reason, cat := d.TagFlag.Selected, d.TagReason.Text, d.TagCategory.Text
+	if flag == "" {
+		d.Tags.SetText(d.Tags.Text + "\nChoose a flag first.")
+		return
+	}
+	d.TagButton.Disable()
+	go func() {
+		_, err := viewmodel.AddTag(context.Background(), d.S, id, flag, reason, cat)
+		fyne.Do(func() {
+			d.TagButton.Enable()
+			if err != nil {
+				d.Tags.SetText(d.Tags.Text + "\nNot tagged: " + err.Error())
+				d.signal(err)
+				return
+			}
+			d.TagReason.SetText("")
+			d.TagCategory.SetText("")
+			d.Load(id, kind)
+		})
+	}()
+}
+
+func valueLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapBreak
+	l.Selectable = true
+	return l
+}

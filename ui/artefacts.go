@@ -65,7 +65,9 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 				o.(*widget.Label).SetText(v.rows[id.Row].Cells[id.Col])
 			}
 		})
-	v.Table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.Table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.Table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		l := o.(*widget.Label)
 		switch {
@@ -137,7 +139,7 @@ func (v *ArtefactsView) SelectFamily(name string) {
 }
 
 // Family is the family shown; Rows its rows.
-func (v *ArtefactsView) Family() string          { return v.family }
+func (v *ArtefactsView) Family() string        { return v.family }
 func (v *ArtefactsView) Rows() []viewmodel.Row { return v.rows }
 
 func (v *ArtefactsView) open(r viewmodel.Row) {

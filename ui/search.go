@@ -64,7 +64,9 @@ func NewSearchView(s *viewmodel.Session, w fyne.Window) *SearchView {
 			o.(*widget.Label).SetText([]string{fmt.Sprint(h.ID), h.Family, h.Kind, h.Field, h.Value}[id.Col])
 		})
 	v.Results.ShowHeaderColumn = false
-	v.Results.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.Results.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.Results.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(searchColumns) {
 			o.(*widget.Label).SetText(searchColumns[id.Col].Title)

@@ -29,6 +29,13 @@ type Tab struct {
 func tabs(files func(*viewmodel.Session, fyne.Window) fyne.CanvasObject) []Tab {
 	return []Tab{
 		{"Files", files},
+		{"Artefacts", ArtefactsTab},
+		{"Timeline", TimelineTab},
+		{"Search", SearchTab},
+		{"Notes", NotesTab},
+		{"Review", ReviewTab},
+		{"Reports", ReportsTab},
+		{"Display", DisplayTab},
 	}
 }
 

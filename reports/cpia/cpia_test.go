@@ -230,7 +230,7 @@ func TestSchedulesOnExaminedRecord(t *testing.T) {
 		return found
 	}
 	rel := row(c, 2, s.Relevant.Ref)
-	if rel[3] != "Relevant: "+s.Formula || !strings.HasPrefix(rel[1], "tor.session_tab: ") {
+	if rel[3] != "Relevant: "+cpiatest.RelevantReason || !strings.HasPrefix(rel[1], "tor.session_tab: ") {
 		t.Errorf("relevant row %q", rel)
 	}
 	hostile := row(c, 1, "test.hostile")
@@ -250,7 +250,7 @@ func TestSchedulesOnExaminedRecord(t *testing.T) {
 	und := row(c, 2, s.Undermines.Ref)
 	ass := row(c, 2, s.Assists.Ref)
 	if e[0][0] != und[0] || e[0][1] != "MG6C" || e[0][2] != "Might undermine the prosecution case" || e[0][3] != s.Markup ||
-		e[1][0] != ass[0] || e[1][2] != "Might assist the defence" || e[1][3] != "label suggests a legitimate escrow deposit" {
+		e[1][0] != ass[0] || e[1][2] != "Might assist the defence" || e[1][3] != "'"+s.Formula {
 		t.Errorf("MG6E rows %q (MG6C items %s, %s)", e, und[0], ass[0])
 	}
 	// The note, and the sweep's untagged sighting of the sensitive address

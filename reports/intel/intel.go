@@ -327,8 +327,15 @@ func Build(ctx context.Context, rec *record.Record, opts report.Options) (*Repor
 		return nil, fmt.Errorf("intel: report log: %w", err)
 	}
 	for _, e := range reports {
-		var p struct{ Kind, Recipient, Justification string }
-		_ = json.Unmarshal(e.Params, &p)
+		var wrap struct {
+			Export struct {
+				Kind          string `json:"kind"`
+				Recipient     string `json:"recipient"`
+				Justification string `json:"justification"`
+			} `json:"export"`
+		}
+		_ = json.Unmarshal(e.Params, &wrap)
+		p := wrap.Export
 		if p.Kind != string(report.KindIntel) {
 			continue
 		}

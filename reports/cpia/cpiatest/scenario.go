@@ -7,6 +7,9 @@ import (
 	"github.com/loupe-forensics/loupe/forensic/record"
 )
 
+// RelevantReason is the relevant tag's reason in the scenario.
+const RelevantReason = "session open on the Tor Browser start page at seizure"
+
 // Scenario is the disclosure tagging the report tests apply to the
 // examined demo record.
 type Scenario struct {
@@ -18,9 +21,9 @@ type Scenario struct {
 	AddrValue, OnionValue         string
 	SensitiveReason               string
 
-	Relevant   record.StoredArtefact // a Tor Browser session tab, relevance reason is a formula
+	Relevant   record.StoredArtefact // a Tor Browser session tab
 	Undermines record.StoredArtefact // alice's public key, reason with markup
-	Assists    record.StoredArtefact // bob's wallet transaction
+	Assists    record.StoredArtefact // bob's wallet transaction, reason is a spreadsheet formula
 	Hostile    int64                 // the ../../x artefact, tagged relevant with a markup reason
 
 	Formula  string
@@ -50,9 +53,9 @@ func (f *Fixture) Tags(t testing.TB) *Scenario {
 	f.Tag(t, s.SensitiveAddr.ID, record.FlagSensitive, s.SensitiveReason, "intelligence from a partner agency")
 	f.Tag(t, s.SensitiveOnion.ID, record.FlagSensitive, s.SensitiveReason, "covert technique")
 	f.Tag(t, s.SensitiveOnion.ID, record.FlagUndermines, "service key found in an old backup folder", "")
-	f.Tag(t, s.Relevant.ID, record.FlagRelevant, s.Formula, "")
+	f.Tag(t, s.Relevant.ID, record.FlagRelevant, RelevantReason, "")
 	f.Tag(t, s.Undermines.ID, record.FlagUndermines, s.Markup, "")
-	f.Tag(t, s.Assists.ID, record.FlagAssists, "label suggests a legitimate escrow deposit", "")
+	f.Tag(t, s.Assists.ID, record.FlagAssists, s.Formula, "")
 	f.Tag(t, s.Hostile, record.FlagRelevant, HostileText, "")
 	if _, err := f.Rec.AddNote(context.Background(), s.NoteText, 0); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func buildRegistry() (*artefacts.Registry, error) {
 		notable.New(),
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
-		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(),
+		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(), pgp.NewLinker(),
 		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(), tor.NewPrefs(), tor.NewSession(), tor.NewBrowserDB(), tor.NewInstall(), tor.NewProfileJSON(), tor.NewOnionAuth(), tor.NewConsensus(),
 	)
 }

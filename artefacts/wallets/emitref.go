@@ -1,6 +1,8 @@
 package wallets
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/loupe-forensics/loupe/forensic/finding"
@@ -27,3 +29,5 @@ func (e *emitter) artefactRef(kind string, src *source.Ref, attrs ...finding.Att
 func (e *emitter) warnRef(src *source.Ref, format string, args ...any) error {
 	return e.out.Warn(e.ctx, finding.Warning{Parser: e.parser, Source: src, Message: fmt.Sprintf(format, args...)})
 }
+
+func unixMilli(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

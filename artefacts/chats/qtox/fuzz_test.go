@@ -31,6 +31,5 @@ func FuzzReadProfile(f *testing.F) {
 			}
 		}
 		_ = p.ToxID()
-		_, _ = DecryptProfile(b, "x")
 	})
 }

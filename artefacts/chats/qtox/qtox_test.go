@@ -210,4 +210,3 @@ func TestHistory(t *testing.T) {
 		t.Errorf("aliases %d", n)
 	}
 }
-

@@ -445,10 +445,11 @@ func (b *builder) integrity() htmldoc.Section {
 		htmldoc.Fields(
 			pdfdoc.Field{Label: "Record ID", Value: f.recordID},
 			pdfdoc.Field{Label: "Audit entries", Value: strconv.FormatInt(f.headSeq, 10)},
-			pdfdoc.Field{Label: "Chain head hash (SHA-256)", Value: f.headHash},
-			pdfdoc.Field{Label: "Signer key fingerprint(s)", Value: signers},
 			pdfdoc.Field{Label: "Verification", Value: result},
-		))
+		),
+		// Hashes in fixed width, so each prints on one line and can be read back.
+		htmldoc.Sub("Chain head hash (SHA-256)"), htmldoc.Mono(f.headHash),
+		htmldoc.Sub("Signer key fingerprint(s)"), htmldoc.Mono(signers))
 }
 
 func (b *builder) accreditation() htmldoc.Section {

@@ -159,7 +159,36 @@ func grouped(as []record.StoredArtefact) ([][]record.StoredArtefact, []record.St
 		}
 	}
 	for _, s := range append(g, other) {
-		sort.SliceStable(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+		sort.SliceStable(s, func(i, j int) bool {
+			pi, pj := priority(s[i].Kind), priority(s[j].Kind)
+			if pi != pj {
+				return pi < pj
+			}
+			return s[i].ID < s[j].ID
+		})
 	}
 	return g, other
+}
+
+// listOrder is the order kinds are listed within their family, most telling
+// first, so the MaxItems an officer sees are the ones that matter (an onion
+// service before a browser setting). Unlisted kinds follow, by kind.
+var listOrder = []string{
+	"tor.onion_service", "tor.hidden_service_config", "tor.session_tab", "tor.state", "tor.bridge", "tor.bridge_setting", "tor.onion_auth_dir",
+	"wallet.electrum", "wallet.keystore", "wallet.transaction", "wallet.xpub",
+	"pgp.secret_key", "pgp.key", "pgp.uid",
+	"notable.encrypted_container",
+}
+
+func priority(kind string) int {
+	for i, k := range listOrder {
+		if k == kind {
+			return i
+		}
+	}
+	switch kind {
+	case "tor.pref", "wallet.address":
+		return len(listOrder) + 2 // many and plain: last
+	}
+	return len(listOrder) + 1
 }

@@ -119,7 +119,9 @@ func SensitiveIDs(tags []record.Tag) map[int64]bool {
 // withhold drops the sensitive artefacts and everything that would point
 // at them: records inside them (their reference extends the sensitive one)
 // and any other artefact carrying one of their identifying values (an
-// address, fingerprint or URL the identifier sweep found again elsewhere).
+// address, fingerprint or URL the identifier sweep found again elsewhere),
+// or containing one of 16 characters or more (a URL on a sensitive onion
+// address, a path inside a sensitive folder).
 // It returns the officer-visible artefacts and how many were withheld.
 func withhold(all []record.StoredArtefact, sensitive map[int64]bool) ([]record.StoredArtefact, int) {
 	if len(sensitive) == 0 {
@@ -155,8 +157,15 @@ func linked(a record.StoredArtefact, refs []string, values map[string]bool) bool
 		}
 	}
 	for _, at := range a.Attrs {
-		if values[attrString(at)] {
+		v := attrString(at)
+		if values[v] {
 			return true
+		}
+		// A URL or path that contains a sensitive address or folder.
+		for sv := range values {
+			if len(sv) >= 16 && strings.Contains(v, sv) {
+				return true
+			}
 		}
 	}
 	return false

@@ -502,11 +502,11 @@ func (b *builder) verification() error {
 			pdfdoc.Field{Label: "Result", Value: result},
 			pdfdoc.Field{Label: "Entries", Value: fmt.Sprintf("%d (1 to %d)", res.Entries, seq)},
 			pdfdoc.Field{Label: "Rows covered", Value: strconv.FormatInt(res.Rows, 10)},
-			pdfdoc.Field{Label: "Chain head hash", Value: head},
 			pdfdoc.Field{Label: "Checkpoints", Value: strconv.Itoa(res.Checkpoints)},
 			pdfdoc.Field{Label: "Signer fingerprints", Value: strings.Join(res.Signers, ", ")},
 			pdfdoc.Field{Label: "External anchors checked", Value: strings.Join(res.Anchors, ", ")},
-		))
+		),
+		htmldoc.Sub("Chain head hash (SHA-256)"), htmldoc.Mono(head))
 	return nil
 }
 

@@ -2,6 +2,15 @@ package main
 
 import (
 	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/chats/discord"
+	"github.com/loupe-forensics/loupe/artefacts/chats/element"
+	"github.com/loupe-forensics/loupe/artefacts/chats/gajim"
+	"github.com/loupe-forensics/loupe/artefacts/chats/pidgin"
+	"github.com/loupe-forensics/loupe/artefacts/chats/psi"
+	"github.com/loupe-forensics/loupe/artefacts/chats/qtox"
+	"github.com/loupe-forensics/loupe/artefacts/chats/signal"
+	"github.com/loupe-forensics/loupe/artefacts/chats/skype"
+	"github.com/loupe-forensics/loupe/artefacts/chats/telegram"
 	"github.com/loupe-forensics/loupe/artefacts/filetype"
 	"github.com/loupe-forensics/loupe/artefacts/notable"
 	"github.com/loupe-forensics/loupe/artefacts/pgp"
@@ -19,7 +28,10 @@ func buildRegistry() (*artefacts.Registry, error) {
 		notable.New(),
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
-		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(), pgp.NewLinker(),
+		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(), pgp.NewKeyboxd(), pgp.NewTofu(), pgp.NewLinker(),
 		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(), tor.NewPrefs(), tor.NewSession(), tor.NewBrowserDB(), tor.NewInstall(), tor.NewProfileJSON(), tor.NewOnionAuth(), tor.NewConsensus(),
+		pidgin.NewAccounts(), pidgin.NewBuddyList(), pidgin.NewLog(), pidgin.NewOTRPrivateKey(), pidgin.NewOTRFingerprints(),
+		gajim.New(), psi.NewAccounts(), psi.NewHistory(), telegram.NewTData(telegram.Options{}), element.New(), discord.New(),
+		signal.New(signal.Options{}), qtox.NewProfile(qtox.Options{}), qtox.NewHistory(), skype.New(),
 	)
 }

@@ -38,4 +38,13 @@ if has examine; then
   step "Artefacts found (by kind)"
   "$cli" artefacts --json "$out/demo.loupe" | python3 -c 'import sys,json,collections; c=collections.Counter(json.loads(l)["kind"] for l in sys.stdin); [print(f"{n:6d}  {k}") for k,n in sorted(c.items())]'
 fi
+
+if has examine && has report; then
+  step "Reports: the exhibit report (PDF) for the officer and the technical record (HTML) for the peer reviewer"
+  rm -f "$out/exhibit.pdf" "$out/technical.html"
+  LOUPE_HOME="$out/examiner" "$cli" report --record "$out/demo.loupe" --examiner "Demo Examiner" --kind exhibit --format pdf \
+    --out "$out/exhibit.pdf" --marking OFFICIAL-SENSITIVE --recipient "Demo officer" --reason "demonstration" --json
+  LOUPE_HOME="$out/examiner" "$cli" report --record "$out/demo.loupe" --examiner "Demo Examiner" --kind technical --format html \
+    --out "$out/technical.html" --marking OFFICIAL-SENSITIVE --recipient "Demo peer reviewer" --reason "demonstration" --json
+fi
 printf '\nDemo outputs are in %s\n' "$out" >&2

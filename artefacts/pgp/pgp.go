@@ -165,7 +165,15 @@ func homeSecrets(in *artefacts.Input) func(grip []byte) *secretInfo {
 	if in.FS == nil || in.Path == "" {
 		return nil
 	}
-	dir := path.Join(path.Dir(strings.TrimPrefix(in.Path, "/")), "private-keys-v1.d")
+	return secretsIn(in, path.Dir(strings.TrimPrefix(in.Path, "/")))
+}
+
+// secretsIn returns a lookup into home/private-keys-v1.d, or nil.
+func secretsIn(in *artefacts.Input, home string) func(grip []byte) *secretInfo {
+	if in.FS == nil {
+		return nil
+	}
+	dir := path.Join(home, "private-keys-v1.d")
 	if _, err := fs.Stat(in.FS, dir); err != nil {
 		return nil
 	}

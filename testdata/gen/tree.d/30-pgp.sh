@@ -34,3 +34,19 @@ stamp "$lg" 9
 stamp "$lin/home/bob/Documents/alice-unprotected-secret.asc" 8
 stamp "$lin/home/bob/Documents/msg.asc" 8
 stamp "$lin/home/bob/.local/share/chat/alice.log" 7
+
+# GnuPG's SQLite stores (testdata/gen/pgp-tofu-keyboxd.sh): alice's TOFU
+# database in her home; a GnuPG 2.4 keyboxd home (the same keys) in a
+# backup folder of bob's, where no path-based tool would look.
+if [ -f "$src/tofu/tofu.db" ]; then
+  cp "$src/tofu/tofu.db" "$wg/tofu.db"
+  stamp "$wg/tofu.db" 6
+fi
+if [ -f "$src/keyboxd/public-keys.d/pubring.db" ]; then
+  kg=$lin/home/bob/backup/gnupg-2.4
+  mkdir -p "$kg/public-keys.d" "$kg/private-keys-v1.d"
+  cp "$src/keyboxd/public-keys.d/pubring.db" "$kg/public-keys.d/"
+  cp "$src/keyboxd/private-keys-v1.d/"*.key "$kg/private-keys-v1.d/"
+  cp "$src/keyboxd/common.conf" "$kg/"
+  stamp "$kg" 5
+fi

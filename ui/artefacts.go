@@ -15,6 +15,9 @@ import (
 
 // ArtefactsTab is the artefact navigator's tab constructor.
 func ArtefactsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewArtefactsView(s, w).Content()
 }
 
@@ -331,6 +334,12 @@ func (d *DetailPane) tag() {
 			d.Load(id, kind)
 		})
 	}()
+}
+
+// noRecord stands in for a view that needs a record when only evidence
+// is open (nothing is recorded then, so nothing can be listed or written).
+func noRecord() fyne.CanvasObject {
+	return container.NewCenter(widget.NewLabel("No examination record is open: artefacts, notes and reports need one."))
 }
 
 func valueLabel(s string) *widget.Label {

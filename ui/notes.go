@@ -16,6 +16,9 @@ import (
 
 // NotesTab is the notes and tags tab constructor.
 func NotesTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewNotesView(s, w).Content()
 }
 

@@ -23,6 +23,9 @@ import (
 // ReportsTab is the reports tab constructor: the report form and the list
 // of reports and exports already made from this record.
 func ReportsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewReportsView(s, w, reports.Render).Content()
 }
 

@@ -18,6 +18,9 @@ import (
 
 // ReviewTab is the review tab constructor.
 func ReviewTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewReviewView(s, w).Content()
 }
 

@@ -14,6 +14,9 @@ import (
 
 // SearchTab is the artefact search tab constructor.
 func SearchTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewSearchView(s, w).Content()
 }
 

@@ -16,6 +16,9 @@ import (
 
 // TimelineTab is the timeline's tab constructor.
 func TimelineTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
+	if s.Record == nil {
+		return noRecord()
+	}
 	return NewTimelineView(s, w).Content()
 }
 

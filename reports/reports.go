@@ -10,7 +10,10 @@ import (
 	"sort"
 
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/reports/caseuco"
+	"github.com/loupe-forensics/loupe/reports/cpia"
 	"github.com/loupe-forensics/loupe/reports/exhibit"
+	"github.com/loupe-forensics/loupe/reports/intel"
 	"github.com/loupe-forensics/loupe/reports/report"
 	"github.com/loupe-forensics/loupe/reports/technical"
 )
@@ -32,6 +35,19 @@ func table() map[Pair]Renderer {
 		{report.KindExhibit, report.FormatPDF}:    exhibit.Render,
 		{report.KindTechnical, report.FormatHTML}: technical.Render,
 		{report.KindTechnical, report.FormatPDF}:  technical.Render,
+		{report.KindMG6C, report.FormatCSV}:       cpia.Render,
+		{report.KindMG6C, report.FormatXLSX}:      cpia.Render,
+		{report.KindMG6C, report.FormatPDF}:       cpia.Render,
+		{report.KindMG6D, report.FormatCSV}:       cpia.Render,
+		{report.KindMG6D, report.FormatXLSX}:      cpia.Render,
+		{report.KindMG6D, report.FormatPDF}:       cpia.Render,
+		{report.KindMG6E, report.FormatCSV}:       cpia.Render,
+		{report.KindMG6E, report.FormatXLSX}:      cpia.Render,
+		{report.KindMG6E, report.FormatPDF}:       cpia.Render,
+		{report.KindIntel, report.FormatHTML}:     intel.Render,
+		{report.KindIntel, report.FormatPDF}:      intel.Render,
+		{report.KindIntel, report.FormatCSV}:      intel.Render,
+		{report.KindCASE, report.FormatJSONLD}:    caseuco.Render,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -329,5 +330,25 @@ func TestNotSignal(t *testing.T) {
 	var c finding.Collector
 	if err := New(Options{}).Parse(context.Background(), in, &c); err != artefacts.ErrWrongFormat {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// The tree.d hook puts the fixtures where Signal keeps them; the parser
+// finds config.json from there (native and Flatpak layouts).
+func TestPlacedByHook(t *testing.T) {
+	win, lin := t.TempDir(), t.TempDir()
+	cmd := exec.Command("bash", "../../../testdata/gen/tree.d/50-chats-signal.sh", win, lin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("hook: %v\n%s", err, out)
+	}
+	for rel, want := range map[string]int{
+		"home/bob/.config/Signal/sql/db.sqlite":                           8,
+		"home/bob/.var/app/org.signal.Signal/config/Signal/sql/db.sqlite": 7,
+		"home/bob/.config/Session/sql/db.sqlite":                          2,
+	} {
+		c := parse(t, New(Options{}), inputAt(t, lin, rel))
+		if n := len(c.Kind(chats.KindMessage)); n != want || len(c.Warnings) != 0 {
+			t.Errorf("%s: %d messages (want %d), warnings %+v", rel, n, want, c.Warnings)
+		}
 	}
 }

@@ -255,7 +255,9 @@ func TestSchedulesOnExaminedRecord(t *testing.T) {
 	}
 	// The note, and the sweep's untagged sighting of the sensitive address
 	// inside a block entry: the value itself appears nowhere on the MG6C.
-	row(c, 1, "Contemporaneous note: "+s.NoteText)
+	if note := row(c, 1, "Contemporaneous note: "+s.NoteText); strings.HasSuffix(note[2], "audit entry 0") {
+		t.Errorf("note row %q does not link its audit entry", note)
+	}
 	raw := string(render(t, rec, report.KindMG6C, report.FormatCSV))
 	for _, leak := range []string{s.AddrValue, s.OnionValue, s.SensitiveAddr.Ref, s.SensitiveOnion.Ref, s.SensitiveReason} {
 		if strings.Contains(raw, leak) {

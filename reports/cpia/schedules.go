@@ -174,6 +174,9 @@ func Build(ctx context.Context, rec *record.Record, zone *time.Location) (*Sched
 		return nil, fmt.Errorf("cpia: notes: %w", err)
 	}
 	for _, n := range notes {
+		if n.Seq == 0 {
+			n.Seq = rowsBy["notes"][n.ID].Seq
+		}
 		desc := "Contemporaneous note: " + capRunes(n.Text, maxNoteText)
 		if n.Corrects != 0 {
 			desc = fmt.Sprintf("Correction of audit entry %d: %s", n.Corrects, capRunes(n.Text, maxNoteText))

@@ -50,3 +50,8 @@ if [ -f "$src/keyboxd/public-keys.d/pubring.db" ]; then
   cp "$src/keyboxd/common.conf" "$kg/"
   stamp "$kg" 5
 fi
+# alice's configuration (testdata/artefacts/pgp/conf, checked by gpg itself).
+if [ -f "$src/conf/gpg.conf" ]; then
+  cp "$src/conf/gpg.conf" "$src/conf/gpg-agent.conf" "$src/conf/dirmngr.conf" "$src/conf/sshcontrol" "$wg/"
+  stamp "$wg/gpg.conf" 12
+fi

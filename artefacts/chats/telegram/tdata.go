@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/chats"
@@ -52,10 +53,25 @@ type Options struct {
 }
 
 // TData is the parser for TDF$ files of a tdata folder.
-type TData struct{ opt Options }
+type TData struct {
+	opt Options
+	// strong caches PasscodeKey(salt, opt.Passcode) by salt: with a
+	// passcode it costs 100 000 PBKDF2 rounds, and key_datas, the MTP file
+	// and every map of the folder need it.
+	strong sync.Map
+}
 
 // NewTData returns the tdata parser.
 func NewTData(opt Options) *TData { return &TData{opt: opt} }
+
+func (p *TData) passcodeKey(salt []byte) []byte {
+	if k, ok := p.strong.Load(string(salt)); ok {
+		return k.([]byte)
+	}
+	k := PasscodeKey(salt, []byte(p.opt.Passcode))
+	p.strong.Store(string(salt), k)
+	return k
+}
 
 func (*TData) Name() string    { return "chats/telegram-tdata" }
 func (*TData) Version() string { return "1" }
@@ -178,7 +194,7 @@ func (p *TData) openKeyData(c Container) (localKey, error) {
 	plain, err := DecryptLocal(keyEnc, PasscodeKey(salt, nil))
 	lk.source = "key_datas without a local passcode"
 	if errors.Is(err, ErrWrongKey) && p.opt.Passcode != "" {
-		plain, err = DecryptLocal(keyEnc, PasscodeKey(salt, []byte(p.opt.Passcode)))
+		plain, err = DecryptLocal(keyEnc, p.passcodeKey(salt))
 		lk.source = "key_datas with the examiner-supplied passcode"
 	}
 	if err != nil {

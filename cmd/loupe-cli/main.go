@@ -56,6 +56,8 @@ func commands() map[string]command {
 		"tag":       {"tag an artefact (CPIA: relevant, undermines, assists, sensitive)", runTag},
 		"log":       {"print a record's audit chain", runLog},
 		"report":    {"render a report (exhibit, technical, ...) from a record into one file and log it in the record", runReport},
+
+		"wallet-password": {"try passwords found in the investigation against an encrypted wallet in a record (each attempt audited)", runWalletPassword},
 	}
 }
 

@@ -54,6 +54,7 @@ func commands() map[string]command {
 		"artefacts": {"list a record's artefacts as JSON lines", runArtefacts},
 		"note":      {"add a contemporaneous note to a record", runNote},
 		"tag":       {"tag an artefact (CPIA: relevant, undermines, assists, sensitive)", runTag},
+		"untag":     {"withdraw a tag with a reason (a correcting entry; nothing is deleted)", runUntag},
 		"log":       {"print a record's audit chain", runLog},
 		"report":    {"render a report (exhibit, technical, ...) from a record into one file and log it in the record", runReport},
 

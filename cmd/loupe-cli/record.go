@@ -360,6 +360,32 @@ func runTag(ctx context.Context, e env, args []string) int {
 	return writeJSON(e, map[string]any{"seq": seq})
 }
 
+// runUntag: loupe-cli untag RECORD TAG-ID --reason R [--examiner NAME]
+// withdraws a tag (a revised disclosure decision) by a correcting entry.
+func runUntag(ctx context.Context, e env, args []string) int {
+	pos, flags, err := recordArgs(args)
+	if err == nil {
+		err = checkFlags(flags, "reason", "examiner", "key-dir")
+	}
+	if err != nil || len(pos) != 2 || one(flags, "reason") == "" {
+		return fail(e, exitUsage, "usage: loupe-cli untag RECORD TAG-ID --reason R (%v)", err)
+	}
+	id, err := strconv.ParseInt(pos[1], 10, 64)
+	if err != nil {
+		return fail(e, exitUsage, "tag id %q is not a number", pos[1])
+	}
+	rec, code := openForWriting(ctx, e, pos[0], flags)
+	if rec == nil {
+		return code
+	}
+	defer rec.Close()
+	seq, err := rec.WithdrawTag(ctx, id, one(flags, "reason"))
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	return writeJSON(e, map[string]any{"seq": seq})
+}
+
 // openForWriting opens a record as the examiner named by --examiner or,
 // failing that, $LOUPE_EXAMINER.
 func openForWriting(ctx context.Context, e env, path string, flags map[string][]string) (*record.Record, int) {

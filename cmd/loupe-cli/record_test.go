@@ -94,6 +94,15 @@ func TestRecordCommands(t *testing.T) {
 	if strings.Join(actions, " ") != want {
 		t.Errorf("log actions %v, want %s", actions, want)
 	}
+	if code, _, stderr := runCLI(t, "untag", path, "1", "--examiner", "DC Test", kd); code != exitUsage || !strings.Contains(stderr, "--reason") {
+		t.Errorf("untag without a reason: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "untag", path, "1", "--reason", "tagged the wrong row", "--examiner", "DC Test", kd); code != exitOK {
+		t.Fatalf("untag: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "untag", path, "1", "--reason", "again", "--examiner", "DC Test", kd); code != exitUsage || !strings.Contains(stderr, "already withdrawn") {
+		t.Errorf("second untag: %d %s", code, stderr)
+	}
 	if code, _, _ := runCLI(t, "verify", path, kd); code != exitOK {
 		t.Error("verify after note and tag failed")
 	}

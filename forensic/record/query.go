@@ -270,22 +270,61 @@ func (r *Record) Notes(ctx context.Context) ([]Note, error) {
 	return out, err
 }
 
-// Tags lists tags in order.
+// Tags lists tags in order, with the audit entry that wrote each. A tag
+// with Removes set withdraws the earlier tag of that ID (WithdrawTag); the
+// withdrawn tag is still listed, as the record keeps everything.
 func (r *Record) Tags(ctx context.Context) ([]Tag, error) {
+	seqOf, err := r.rowSeqs(ctx, "tag", "tags")
+	if err != nil {
+		return nil, err
+	}
 	var out []Tag
-	err := r.each(ctx, `SELECT id, content FROM tags ORDER BY id`, nil, func(id int64, c []byte) error {
+	err = r.each(ctx, `SELECT id, content FROM tags ORDER BY id`, nil, func(id int64, c []byte) error {
 		var t struct {
 			ArtefactID                           int64 `json:"artefact_id"`
 			Flag, Reason, Category, Author, Time string
+			Removes                              int64 `json:"removes"`
 		}
 		if err := json.Unmarshal(c, &t); err != nil {
 			return err
 		}
 		tm, _ := time.Parse(time.RFC3339Nano, t.Time)
-		out = append(out, Tag{ID: id, ArtefactID: t.ArtefactID, Flag: t.Flag, Reason: t.Reason, Category: t.Category, Author: t.Author, Time: tm})
+		out = append(out, Tag{ID: id, Seq: seqOf[id], ArtefactID: t.ArtefactID, Flag: t.Flag, Reason: t.Reason, Category: t.Category,
+			Author: t.Author, Time: tm, Removes: t.Removes != 0, RemovesID: t.Removes})
 		return nil
 	})
 	return out, err
+}
+
+// rowSeqs maps the IDs of table's rows to the seq of the entry (of the
+// given action) that wrote them, from the entries' params.rows.
+func (r *Record) rowSeqs(ctx context.Context, action, table string) (map[int64]int64, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT seq, params FROM audit WHERE action=? ORDER BY seq`, action)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var seq int64
+		var params string
+		if err := rows.Scan(&seq, &params); err != nil {
+			return nil, err
+		}
+		var p struct {
+			Rows map[string][][2]json.RawMessage `json:"rows"`
+		}
+		if json.Unmarshal([]byte(params), &p) != nil {
+			continue
+		}
+		for _, pair := range p.Rows[table] {
+			var id int64
+			if json.Unmarshal(pair[0], &id) == nil {
+				out[id] = seq
+			}
+		}
+	}
+	return out, rows.Err()
 }
 
 // Head returns the newest entry's seq and hash.

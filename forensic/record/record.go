@@ -680,7 +680,8 @@ type Tag struct {
 	Category   string    `json:"category,omitempty"`
 	Author     string    `json:"author"`
 	Time       time.Time `json:"time"`
-	Removes    bool      `json:"removes,omitempty"` // a correction that withdraws an earlier tag
+	Removes    bool      `json:"removes,omitempty"`    // a correction that withdraws an earlier tag
+	RemovesID  int64     `json:"removes_id,omitempty"` // the tag it withdraws
 }
 
 // AddTag flags an artefact. Undermines/assists need a reason; sensitive a category.
@@ -708,6 +709,35 @@ func (r *Record) AddTag(ctx context.Context, artefactID int64, flag, reason, cat
 	seq, _, err := r.writeRows(ctx, "tag", map[string]any{"artefact_id": artefactID, "flag": flag}, 0, []pendingRow{{"tags", map[string]any{
 		"artefact_id": artefactID, "flag": flag, "reason": reason, "category": category, "author": r.actor,
 		"time": r.opts.Now().UTC().Format(time.RFC3339Nano)}}})
+	return seq, err
+}
+
+// WithdrawTag withdraws tag tagID (a disclosure decision revised): a new tag
+// row with removes set, written by an entry that corrects the original's.
+// Nothing is deleted; readers honour the latest word (Tag.Removes).
+func (r *Record) WithdrawTag(ctx context.Context, tagID int64, reason string) (int64, error) {
+	if strings.TrimSpace(reason) == "" {
+		return 0, fmt.Errorf("%w: withdrawing a tag needs a reason", ErrInvalid)
+	}
+	tags, err := r.Tags(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var orig *Tag
+	for i := range tags {
+		if tags[i].ID == tagID {
+			orig = &tags[i]
+		}
+		if tags[i].Removes && tags[i].RemovesID == tagID {
+			return 0, fmt.Errorf("%w: tag %d is already withdrawn (by tag %d)", ErrInvalid, tagID, tags[i].ID)
+		}
+	}
+	if orig == nil || orig.Removes {
+		return 0, fmt.Errorf("%w: tag %d", ErrNotFound, tagID)
+	}
+	seq, _, err := r.writeRows(ctx, "tag", map[string]any{"artefact_id": orig.ArtefactID, "flag": orig.Flag, "removes": tagID}, orig.Seq,
+		[]pendingRow{{"tags", map[string]any{"artefact_id": orig.ArtefactID, "flag": orig.Flag, "reason": reason, "category": orig.Category,
+			"author": r.actor, "time": r.opts.Now().UTC().Format(time.RFC3339Nano), "removes": tagID}}})
 	return seq, err
 }
 

@@ -244,8 +244,25 @@ func TestCorrectionsAndTagRules(t *testing.T) {
 	if _, err := r.AddTag(ctx, 999, FlagRelevant, "", ""); err == nil {
 		t.Error("tag on a missing artefact accepted")
 	}
-	if _, err := r.AddTag(ctx, 2, FlagSensitive, "", "third-party personal data"); err != nil {
+	tagSeq, err := r.AddTag(ctx, 2, FlagSensitive, "", "third-party personal data")
+	if err != nil {
 		t.Fatal(err)
+	}
+	tags, _ := r.Tags(ctx)
+	n := len(tags)
+	sens := tags[n-1]
+	if sens.Seq != tagSeq || sens.Removes || sens.Flag != FlagSensitive {
+		t.Fatalf("tags %+v (tag entry %d)", tags, tagSeq)
+	}
+	if _, err := r.WithdrawTag(ctx, sens.ID, ""); err == nil {
+		t.Error("withdrawal without a reason accepted")
+	}
+	wSeq, err := r.WithdrawTag(ctx, sens.ID, "disclosure officer: not sensitive after review")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WithdrawTag(ctx, sens.ID, "again"); err == nil {
+		t.Error("second withdrawal accepted")
 	}
 	r.Close()
 	res := verifyPath(t, path, opts)
@@ -257,6 +274,21 @@ func TestCorrectionsAndTagRules(t *testing.T) {
 	notes, _ := ro.Notes(ctx)
 	if len(notes) != 3 || notes[2].Corrects != seq {
 		t.Errorf("notes %+v", notes)
+	}
+	tags, _ = ro.Tags(ctx)
+	if w := tags[len(tags)-1]; len(tags) != n+1 || !w.Removes || w.RemovesID != sens.ID || w.Seq != wSeq || w.ArtefactID != 2 ||
+		w.Flag != FlagSensitive || tags[n-1].Removes {
+		t.Errorf("tags after withdrawal %+v", tags)
+	}
+	// The withdrawal's entry corrects the tag's entry.
+	for e, err := range ro.Entries(ctx, wSeq) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq == wSeq && e.Corrects != tagSeq {
+			t.Errorf("withdrawal entry corrects %d, want %d", e.Corrects, tagSeq)
+		}
+		break
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/chats"
@@ -160,6 +161,11 @@ func (r *run) message(ctx context.Context, row *sqlitedb.Row) error {
 	}
 	attrs := m.Attrs()
 	attrs = append(attrs, finding.S(chats.AttrMessageType, k.name), finding.I("kind", kind))
+	// The record stores text as JSON, which cannot hold invalid UTF-8:
+	// such a body is also kept as bytes so it survives byte for byte.
+	if !utf8.ValidString(body) {
+		attrs = append(attrs, finding.Raw("body_bytes", []byte(body)))
+	}
 	if account != "" {
 		attrs = append(attrs, finding.S(chats.AttrAccount, account))
 	}

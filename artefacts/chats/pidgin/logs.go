@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/chats"
@@ -339,6 +340,11 @@ func (p *Log) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) 
 		}
 		attrs := msg.Attrs()
 		attrs = append(attrs, finding.S(chats.AttrMessageType, kind), finding.S("time_stamp", m.Stamp))
+		// The record stores text as JSON, which cannot hold invalid UTF-8:
+		// such a body is also kept as bytes so it survives byte for byte.
+		if !utf8.ValidString(m.Body) {
+			attrs = append(attrs, finding.Raw("body_bytes", []byte(m.Body)))
+		}
 		if m.Color != "" {
 			attrs = append(attrs, finding.S("color", m.Color))
 		}

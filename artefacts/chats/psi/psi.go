@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/chats"
@@ -353,6 +354,11 @@ func (p *History) Parse(ctx context.Context, in *artefacts.Input, out finding.Si
 				}
 				attrs = append(attrs, finding.S(chats.AttrMessageType, tn), finding.S("time_local", ev.Stamp),
 					finding.S("time_basis", "local time without zone, read as UTC"), finding.S("flags", ev.Flags))
+				// The record stores text as JSON, which cannot hold invalid UTF-8:
+				// such a body is also kept as bytes so it survives byte for byte.
+				if !utf8.ValidString(ev.Body) {
+					attrs = append(attrs, finding.Raw("body_bytes", []byte(ev.Body)))
+				}
 				if ev.Subject != "" {
 					attrs = append(attrs, finding.S("subject", ev.Subject))
 				}

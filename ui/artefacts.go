@@ -40,12 +40,17 @@ type ArtefactsView struct {
 	win     fyne.Window
 	content fyne.CanvasObject
 	loaded  chan struct{} // closed when the index is in place (tests wait on it)
+	// firstShown is closed when the first family's table is in place.
+	firstShown chan struct{}
+	// cellUpdates counts table cells filled, to show the table only ever
+	// fills what is on screen (UI goroutine only).
+	cellUpdates int
 }
 
 // NewArtefactsView builds the navigator and loads the index off the UI
 // goroutine.
 func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
-	v := &ArtefactsView{S: s, win: w, loaded: make(chan struct{})}
+	v := &ArtefactsView{S: s, win: w, loaded: make(chan struct{}), firstShown: make(chan struct{})}
 	v.Status = widget.NewLabel("Loading artefacts…")
 	v.Families = widget.NewList(
 		func() int { return len(v.counts) },
@@ -64,6 +69,7 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 			return l
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
+			v.cellUpdates++
 			if id.Row < len(v.rows) && id.Col < len(v.rows[id.Row].Cells) {
 				o.(*widget.Label).SetText(v.rows[id.Row].Cells[id.Col])
 			}
@@ -103,9 +109,22 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 // Content returns the view's root object.
 func (v *ArtefactsView) Content() fyne.CanvasObject { return v.content }
 
+// load draws the first family from the record's kind index first, then
+// reads the whole record once for every family's rows and counts.
 func (v *ArtefactsView) load() {
 	defer close(v.loaded)
-	ix, err := viewmodel.LoadArtefacts(context.Background(), v.S)
+	ctx := context.Background()
+	fam, rows, err := viewmodel.FirstFamily(ctx, v.S)
+	fyne.Do(func() {
+		defer close(v.firstShown)
+		if err != nil || fam == "" {
+			return
+		}
+		v.family, v.rows, v.cols = fam, rows, v.columns(fam)
+		v.showTable()
+		v.Status.SetText("Showing " + fam + "; reading the other families…")
+	})
+	ix, err := viewmodel.LoadArtefacts(ctx, v.S)
 	fyne.Do(func() {
 		if err != nil {
 			v.Status.SetText("Could not read the artefacts: " + err.Error())
@@ -116,7 +135,7 @@ func (v *ArtefactsView) load() {
 		v.Status.SetText(fmt.Sprintf("%d artefacts in %d families; times in %s.", ix.Total, len(ix.Families), v.S.DisplayZone()))
 		v.Families.Refresh()
 		for i, c := range v.counts {
-			if c.Count > 0 {
+			if (v.family == "" && c.Count > 0) || (v.family != "" && c.Name == v.family) {
 				v.Families.Select(i)
 				break
 			}
@@ -124,20 +143,39 @@ func (v *ArtefactsView) load() {
 	})
 }
 
+func (v *ArtefactsView) columns(family string) []viewmodel.Column {
+	if family == viewmodel.WarningsFamily {
+		return viewmodel.WarningColumns()
+	}
+	for _, f := range viewmodel.Families() {
+		if f.Name == family {
+			return f.Columns
+		}
+	}
+	return nil
+}
+
+func (v *ArtefactsView) showTable() {
+	for i, c := range v.cols {
+		v.Table.SetColumnWidth(i, c.Width)
+	}
+	v.Table.Refresh()
+}
+
 // SelectFamily shows one family's table.
 func (v *ArtefactsView) SelectFamily(name string) {
 	if v.index == nil {
 		return
 	}
-	v.family = name
-	v.rows = v.index.Rows[name]
-	v.cols = v.index.Columns(name)
-	for i, c := range v.cols {
-		v.Table.SetColumnWidth(i, c.Width)
+	rows := v.index.Rows[name]
+	if name == v.family && len(rows) == len(v.rows) {
+		v.rows = rows // the full read's rows replace the first screen's, same order
+		return
 	}
+	v.family, v.rows, v.cols = name, rows, v.index.Columns(name)
 	v.Table.UnselectAll()
 	v.Table.ScrollToTop()
-	v.Table.Refresh()
+	v.showTable()
 	v.Detail.Clear()
 }
 

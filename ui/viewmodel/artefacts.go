@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
@@ -95,13 +97,14 @@ func LoadArtefacts(ctx context.Context, s *Session) (*ArtefactIndex, error) {
 		byName[fams[i].Name] = &fams[i]
 	}
 	ix := &ArtefactIndex{Families: fams, Rows: map[string][]Row{}}
+	fm := newFormatter(s)
 	for a, err := range s.Record.Artefacts(ctx, "") {
 		if err != nil {
 			return nil, fmt.Errorf("read artefacts: %w", err)
 		}
 		name := FamilyOf(fams, a.Kind)
 		f := byName[name]
-		ix.Rows[name] = append(ix.Rows[name], Row{ID: a.ID, Kind: a.Kind, Cells: cells(s, f.Columns, a)})
+		ix.Rows[name] = append(ix.Rows[name], Row{ID: a.ID, Kind: a.Kind, Cells: cells(fm, f.Columns, a)})
 		ix.Total++
 	}
 	ws, err := s.Record.Warnings(ctx, 0)
@@ -112,6 +115,33 @@ func LoadArtefacts(ctx context.Context, s *Session) (*ArtefactIndex, error) {
 		ix.Rows[WarningsFamily] = append(ix.Rows[WarningsFamily], Row{ID: w.ID, Kind: "warning", Cells: []string{w.Parser, w.Message, refString(w.Source, w.Ref)}})
 	}
 	return ix, nil
+}
+
+// FirstFamily reads the first non-empty family (Other aside) through the
+// record's kind index, so the navigator can draw its first screen before
+// the whole record has been read. It returns "" when no family has rows.
+func FirstFamily(ctx context.Context, s *Session) (string, []Row, error) {
+	fm := newFormatter(s)
+	for _, f := range Families() {
+		if len(f.Prefixes) == 0 {
+			continue
+		}
+		var rows []Row
+		for _, p := range f.Prefixes {
+			for a, err := range s.Record.Artefacts(ctx, p) {
+				if err != nil {
+					return "", nil, fmt.Errorf("read %s artefacts: %w", f.Name, err)
+				}
+				rows = append(rows, Row{ID: a.ID, Kind: a.Kind, Cells: cells(fm, f.Columns, a)})
+			}
+		}
+		if len(rows) > 0 {
+			// Prefixes come back one after the other; the table is in record order.
+			sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+			return f.Name, rows, nil
+		}
+	}
+	return "", nil, nil
 }
 
 // WarningColumns are the Warnings table's columns.
@@ -147,15 +177,15 @@ type FamilyCount struct {
 	Count int
 }
 
-func cells(s *Session, cols []Column, a record.StoredArtefact) []string {
+func cells(f formatter, cols []Column, a record.StoredArtefact) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		if c.Attrs == nil {
-			out[i] = summary(s, a.Attrs, 3)
+			out[i] = summary(f, a.Attrs, 3)
 			continue
 		}
 		for _, name := range c.Attrs {
-			if v, ok := cell(s, name, a); ok {
+			if v, ok := cell(f, name, a); ok {
 				out[i] = v
 				break
 			}
@@ -164,7 +194,7 @@ func cells(s *Session, cols []Column, a record.StoredArtefact) []string {
 	return out
 }
 
-func cell(s *Session, name string, a record.StoredArtefact) (string, bool) {
+func cell(f formatter, name string, a record.StoredArtefact) (string, bool) {
 	switch name {
 	case colKind:
 		return a.Kind, true
@@ -176,26 +206,26 @@ func cell(s *Session, name string, a record.StoredArtefact) (string, bool) {
 	case colTime:
 		for _, at := range a.Attrs {
 			if at.Type == finding.TTime {
-				return s.FormatTime(at.Time), true
+				return f.time(at.Time), true
 			}
 		}
 		return "", false
 	}
 	for _, at := range a.Attrs {
 		if at.Name == name {
-			return short(FormatAttr(s, at), 200), true
+			return short(f.attr(at), 200), true
 		}
 	}
 	return "", false
 }
 
-func summary(s *Session, attrs []finding.Attr, n int) string {
+func summary(f formatter, attrs []finding.Attr, n int) string {
 	var parts []string
 	for i, at := range attrs {
 		if i == n {
 			break
 		}
-		parts = append(parts, at.Name+"="+short(FormatAttr(s, at), 60))
+		parts = append(parts, at.Name+"="+short(f.attr(at), 60))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -203,20 +233,39 @@ func summary(s *Session, attrs []finding.Attr, n int) string {
 // short cuts s to at most n runes, marking the cut, and folds line breaks
 // so one table cell stays one line.
 func short(s string, n int) string {
-	s = strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ⏎ ").Replace(s)
-	r := []rune(s)
-	if len(r) <= n {
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ⏎ ").Replace(s)
+	}
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return string(r[:n]) + "…"
+	return string([]rune(s)[:n]) + "…"
 }
 
 // FormatAttr prints an attribute's value for the examiner: times in the
 // display zone with the zone shown, bytes as hex.
-func FormatAttr(s *Session, a finding.Attr) string {
+func FormatAttr(s *Session, a finding.Attr) string { return newFormatter(s).attr(a) }
+
+// formatter prints values in one display zone. Session.DisplayZone may load
+// the zone from the tz database on every call, so loops over thousands of
+// artefacts resolve it once.
+type formatter struct{ loc *time.Location }
+
+func newFormatter(s *Session) formatter { return formatter{s.DisplayZone()} }
+
+// time is Session.FormatTime with the zone resolved.
+func (f formatter) time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	l := t.In(f.loc)
+	return l.Format(time.RFC3339) + " " + l.Format("MST")
+}
+
+func (f formatter) attr(a finding.Attr) string {
 	switch a.Type {
 	case finding.TTime:
-		return s.FormatTime(a.Time)
+		return f.time(a.Time)
 	case finding.TBytes:
 		return hex.EncodeToString(a.Bytes)
 	case finding.TInt:
@@ -272,8 +321,9 @@ func LoadDetail(ctx context.Context, s *Session, id int64, kind string) (*Detail
 	if a.SourceSHA256 != "" {
 		d.Fields = append(d.Fields, Field{"Source SHA-256", a.SourceSHA256})
 	}
+	fm := newFormatter(s)
 	for _, at := range a.Attrs {
-		d.Fields = append(d.Fields, Field{at.Name, FormatAttr(s, at)})
+		d.Fields = append(d.Fields, Field{at.Name, fm.attr(at)})
 	}
 	if a.Source != nil {
 		for _, st := range a.Source.Chain() {

@@ -48,6 +48,7 @@ func Search(ctx context.Context, s *Session, term, reason string) (*SearchResult
 	needle := strings.ToLower(term)
 	fams := Families()
 	res := &SearchResult{}
+	fm := newFormatter(s)
 	for a, err := range s.Record.Artefacts(ctx, "") {
 		if err != nil {
 			return nil, fmt.Errorf("search artefacts: %w", err)
@@ -61,7 +62,7 @@ func Search(ctx context.Context, s *Session, term, reason string) (*SearchResult
 			if field != "" {
 				break
 			}
-			v := FormatAttr(s, at)
+			v := fm.attr(at)
 			if strings.Contains(strings.ToLower(v), needle) {
 				field, value = at.Name, v
 			} else if !at.Time.IsZero() && strings.Contains(strings.ToLower(at.Time.UTC().Format("2006-01-02T15:04:05.999999999Z07:00")), needle) {

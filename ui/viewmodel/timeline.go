@@ -109,6 +109,7 @@ func LoadTimeline(ctx context.Context, s *Session) (*Timeline, error) {
 	}
 	tl := &Timeline{}
 	has := map[string]bool{}
+	fm := newFormatter(s)
 	for a, err := range s.Record.Artefacts(ctx, "") {
 		if err != nil {
 			return nil, fmt.Errorf("read artefacts: %w", err)
@@ -119,7 +120,7 @@ func LoadTimeline(ctx context.Context, s *Session) (*Timeline, error) {
 		}
 		fam := FamilyOf(fams, a.Kind)
 		has[fam] = true
-		sum := summary(s, a.Attrs, 2)
+		sum := summary(fm, a.Attrs, 2)
 		if a.Source != nil && a.Source.Path() != "" {
 			sum += "  " + a.Source.Path()
 		}

@@ -190,3 +190,56 @@ func (p *Tofu) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink)
 	}
 	return e.err
 }
+
+// Thunderbird parser identity.
+const (
+	ThunderbirdName    = "pgp/thunderbird-acceptance"
+	ThunderbirdVersion = "1"
+)
+
+// Thunderbird reads the built-in OpenPGP's acceptance database
+// (openpgp.sqlite in the profile): for each key fingerprint the user's
+// decision (verified, unverified, rejected, undecided…) and the e-mail
+// addresses it was accepted for. A "verified" decision means the user
+// compared fingerprints with the correspondent: evidence of contact.
+type Thunderbird struct{}
+
+// NewThunderbird returns the parser.
+func NewThunderbird() *Thunderbird { return &Thunderbird{} }
+
+func (*Thunderbird) Name() string                   { return ThunderbirdName }
+func (*Thunderbird) Version() string                { return ThunderbirdVersion }
+func (*Thunderbird) Match(in *artefacts.Input) bool { return sqlitedb.IsSQLite(in.Head) }
+
+func (p *Thunderbird) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
+	e := &emitter{ctx: ctx, in: in, out: out, parser: ThunderbirdName, version: ThunderbirdVersion}
+	plugin := sqlitedb.Plugin{
+		Name: "thunderbird-openpgp",
+		Required: map[string][]string{
+			"acceptance_decision": {"fpr", "decision"},
+			"acceptance_email":    {"fpr", "email"},
+		},
+		Queries: []sqlitedb.Query{{Name: "acceptance", Key: "rid",
+			SQL: `SELECT d.rowid AS rid, d.fpr, d.decision,
+				(SELECT group_concat(email, char(10)) FROM (SELECT email FROM acceptance_email m WHERE m.fpr = d.fpr ORDER BY email)) AS emails
+				FROM acceptance_decision d ORDER BY d.rowid`,
+			Each: func(ctx context.Context, r *sqlitedb.Row) error {
+				rid, _ := r.Int("rid")
+				fpr, _ := r.Str("fpr")
+				dec, _ := r.Str("decision")
+				emails, _ := r.Str("emails")
+				e.emit("pgp.acceptance", in.Ref.Row("acceptance_decision", strconv.FormatInt(rid, 10)),
+					finding.S("fingerprint", strings.ToUpper(fpr)), finding.S("decision", dec), finding.S("emails", emails),
+					finding.B("in_wal", r.InWAL))
+				return e.err
+			}}},
+	}
+	res, err := sqlitedb.Parse(ctx, in, sqlitedb.Options{MaxSize: maxStore}, sqlWarn(e, in.Ref), plugin)
+	if err != nil {
+		return err
+	}
+	if len(res.Matched) == 0 {
+		return artefacts.ErrWrongFormat
+	}
+	return e.err
+}

@@ -2,6 +2,7 @@ package pgp
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,4 +166,32 @@ func TestSQLStoresIgnoreOtherSQLite(t *testing.T) {
 
 func execSQLite(db, sql string) ([]byte, error) {
 	return exec.Command("sqlite3", db, sql).CombinedOutput()
+}
+
+func TestThunderbirdAcceptance(t *testing.T) {
+	root := filepath.Join(fixtures, "thunderbird")
+	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]map[string][]string
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	c := run(t, NewThunderbird(), withWorkDir(t, input(t, root, "openpgp.sqlite")))
+	got := c.Kind("pgp.acceptance")
+	if len(c.Warnings) != 0 || len(got) != 2 {
+		t.Fatalf("%d decisions, warnings %+v", len(got), c.Warnings)
+	}
+	for _, a := range got {
+		emails := want[str(a, "decision")][str(a, "fingerprint")]
+		if emails == nil || str(a, "emails") != strings.Join(emails, "\n") || !strings.Contains(a.Source.String(), "row:acceptance_decision#") {
+			t.Errorf("%+v, manifest %v", a.Attrs, want)
+		}
+	}
+	// Another parser's database is not this one's.
+	var other finding.Collector
+	if err := artefacts.Run(context.Background(), NewThunderbird(), withWorkDir(t, input(t, filepath.Join(fixtures, "tofu"), "tofu.db")), &other); err != artefacts.ErrWrongFormat {
+		t.Errorf("tofu.db: %v", err)
+	}
 }

@@ -73,3 +73,24 @@ cp "$src/alice/private-keys-v1.d/"*.key "$src/keyboxd/private-keys-v1.d/"
 printf 'use-keyboxd\n' >"$src/keyboxd/common.conf"
 cp "$work/keys.colons" "$src/keyboxd/list-keys.colons"
 echo "pgp-tofu-keyboxd.sh: wrote $src/tofu and $src/keyboxd" >&2
+
+# Thunderbird's built-in OpenPGP: openpgp.sqlite in the schema Thunderbird
+# creates (sqliteDb.jsm: acceptance_email, acceptance_decision), written by
+# the sqlite3 CLI (no Thunderbird here); bob's key accepted as verified for
+# his address, one of alice's as unverified, and the key rings beside it.
+tb=$src/thunderbird
+rm -rf "$tb"; mkdir -p "$tb"
+bob=$(awk -F: '$1=="pub"{p=1;next} p&&$1=="fpr"{print $10; p=0}' "$work/keys.colons" | tail -1)
+alice=$(awk -F: '$1=="pub"{p=1;next} p&&$1=="fpr"{print $10; p=0}' "$work/keys.colons" | head -1)
+sqlite3 "$tb/openpgp.sqlite" <<SQL
+create table acceptance_email (fpr text not null, email text not null, unique(fpr, email));
+create table acceptance_decision (fpr text not null, decision text not null, unique(fpr));
+create unique index acceptance_email_i1 on acceptance_email(fpr, email);
+create unique index acceptance_decision_i1 on acceptance_decision(fpr);
+insert into acceptance_decision values ('$(echo "$bob" | tr A-F a-f)', 'verified');
+insert into acceptance_email values ('$(echo "$bob" | tr A-F a-f)', 'bob@example.com');
+insert into acceptance_decision values ('$(echo "$alice" | tr A-F a-f)', 'unverified');
+insert into acceptance_email values ('$(echo "$alice" | tr A-F a-f)', 'alice@example.org');
+insert into acceptance_email values ('$(echo "$alice" | tr A-F a-f)', 'alice.p@example.net');
+SQL
+printf '{"verified":{"%s":["bob@example.com"]},"unverified":{"%s":["alice.p@example.net","alice@example.org"]}}\n' "$bob" "$alice" >"$tb/manifest.json"

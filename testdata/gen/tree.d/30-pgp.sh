@@ -55,3 +55,12 @@ if [ -f "$src/conf/gpg.conf" ]; then
   cp "$src/conf/gpg.conf" "$src/conf/gpg-agent.conf" "$src/conf/dirmngr.conf" "$src/conf/sshcontrol" "$wg/"
   stamp "$wg/gpg.conf" 12
 fi
+# Thunderbird's built-in OpenPGP in alice's mail profile: the acceptance
+# database and the profile's own key ring.
+if [ -f "$src/thunderbird/openpgp.sqlite" ]; then
+  tb=$win/Users/alice/AppData/Roaming/Thunderbird/Profiles/q8v1x0ab.default-release
+  mkdir -p "$tb"
+  cp "$src/thunderbird/openpgp.sqlite" "$tb/"
+  cp "$src/legacy/pubring.gpg" "$tb/pubring.gpg"
+  stamp "$tb" 4
+fi

@@ -1,6 +1,9 @@
 package wallets
 
 import (
+	"strings"
+
+	"github.com/loupe-forensics/loupe/artefacts"
 	"time"
 
 	"fmt"
@@ -31,3 +34,12 @@ func (e *emitter) warnRef(src *source.Ref, format string, args ...any) error {
 }
 
 func unixMilli(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// siblingEntry is the provenance of another file in the same file system
+// as in (by path: fs.FS gives no inode numbers).
+func siblingEntry(in *artefacts.Input, p string) *source.Ref {
+	if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
+		return e.Parent.Entry("/"+strings.TrimPrefix(p, "/"), "")
+	}
+	return in.Ref.Record("sibling", "/"+strings.TrimPrefix(p, "/"))
+}

@@ -29,6 +29,7 @@ func buildRegistry() (*artefacts.Registry, error) {
 		wallets.NewElectrum(),
 		wallets.NewEthKeystore(),
 		wallets.NewBitcoinCore(), wallets.NewMetaMask(), wallets.NewAtomic(),
+		wallets.NewExodus(), wallets.NewMonero(), wallets.NewWasabi(), wallets.NewLedgerLive(),
 		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(), pgp.NewKeyboxd(), pgp.NewTofu(), pgp.NewConfig(), pgp.NewThunderbird(), pgp.NewLinker(),
 		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(), tor.NewPrefs(), tor.NewSession(), tor.NewBrowserDB(), tor.NewInstall(), tor.NewProfileJSON(), tor.NewOnionAuth(), tor.NewConsensus(),
 		pidgin.NewAccounts(), pidgin.NewBuddyList(), pidgin.NewLog(), pidgin.NewOTRPrivateKey(), pidgin.NewOTRFingerprints(),

@@ -347,6 +347,44 @@ def gajim(out):
         man["omemo"].append({"id": i, "recipient_id": rid, "own": rid == "-1", "fingerprint": pub[1:].hex(),
                              "trust": trust, "private_key_present": priv is not None})
     write(os.path.join(base, "omemo.sql"), "\n".join(sql) + "\n")
+
+    # Gajim 2.x archive (gajim/common/storage/archive/models.py, user_version
+    # 8): account, remote, occupant, encryption and message tables; times are
+    # float seconds (EpochTimestampType); type 1 chat, 2 groupchat, 3 private
+    # message; direction 1 incoming, 2 outgoing.
+    sql = ["PRAGMA user_version=8;",
+           "CREATE TABLE account (pk INTEGER NOT NULL, jid TEXT NOT NULL, PRIMARY KEY (pk));",
+           "CREATE UNIQUE INDEX idx_account ON account (jid);",
+           "CREATE TABLE remote (pk INTEGER NOT NULL, jid TEXT NOT NULL, PRIMARY KEY (pk));",
+           "CREATE UNIQUE INDEX idx_remote ON remote (jid);",
+           "CREATE TABLE encryption (pk INTEGER NOT NULL, protocol INTEGER NOT NULL, key TEXT NOT NULL, trust INTEGER NOT NULL, PRIMARY KEY (pk));",
+           "CREATE TABLE occupant (pk INTEGER NOT NULL, fk_account_pk INTEGER NOT NULL, fk_remote_pk INTEGER NOT NULL, id TEXT NOT NULL, fk_real_remote_pk TEXT, nickname TEXT, avatar_sha TEXT, updated_at FLOAT NOT NULL, PRIMARY KEY (pk), FOREIGN KEY(fk_account_pk) REFERENCES account (pk) ON DELETE CASCADE, FOREIGN KEY(fk_remote_pk) REFERENCES remote (pk));",
+           "CREATE TABLE message (pk INTEGER NOT NULL, fk_account_pk INTEGER NOT NULL, fk_remote_pk INTEGER NOT NULL, resource TEXT, type INTEGER NOT NULL, direction INTEGER NOT NULL, timestamp FLOAT NOT NULL, state INTEGER NOT NULL, id TEXT NOT NULL, stanza_id TEXT, stable_id INTEGER NOT NULL, text TEXT, user_delay_ts FLOAT, fk_thread_pk INTEGER, fk_occupant_pk INTEGER, fk_encryption_pk INTEGER, fk_security_label_pk INTEGER, correction_id TEXT, PRIMARY KEY (pk), FOREIGN KEY(fk_account_pk) REFERENCES account (pk) ON DELETE CASCADE, FOREIGN KEY(fk_remote_pk) REFERENCES remote (pk), FOREIGN KEY(fk_occupant_pk) REFERENCES occupant (pk), FOREIGN KEY(fk_encryption_pk) REFERENCES encryption (pk));",
+           "BEGIN;",
+           "INSERT INTO account VALUES (1, 'frank@example.org');",
+           "INSERT INTO remote VALUES (1, 'grace@example.net'), (2, 'market@conference.example.onion');",
+           "INSERT INTO encryption VALUES (1, 1, 'b7c1d2e3f4', 1);",
+           "INSERT INTO occupant VALUES (1, 1, 2, 'occ-seller9', NULL, 'seller9', NULL, 1773600000.0);"]
+    msgs2 = [
+        # pk, remote, resource, type, direction, ts, text, occupant, encryption
+        (1, 1, "phone", 1, 1, 1773600100.25, "grace again " + RTL, None, 1),
+        (2, 1, None, 1, 2, 1773600160.0, HOSTILE, None, None),
+        (3, 2, "seller9", 2, 1, 1773600200.0, "<b>restock</b> at 9", 1, None),
+        (4, 2, "frank", 2, 2, 1773600260.0, "count me in", None, None),
+        (5, 2, "seller9", 3, 1, 1773600300.0, "pm: price is 3", 1, None),
+    ]
+    man["messages_2x"] = []
+    for (pk, remote, res, typ, dirn, ts, text, occ, enc) in msgs2:
+        sql.append("INSERT INTO message(pk, fk_account_pk, fk_remote_pk, resource, type, direction, timestamp, state, id, stable_id, text, fk_occupant_pk, fk_encryption_pk) "
+                   "VALUES(%d, 1, %d, %s, %d, %d, %r, 2, %s, %d, %s, %s, %s);"
+                   % (pk, remote, sqlq(res) if res else "NULL", typ, dirn, ts, sqlq("m-%d" % pk), pk, sqltext(text),
+                      occ if occ else "NULL", enc if enc else "NULL"))
+        man["messages_2x"].append({"pk": pk, "remote": ["grace@example.net", "market@conference.example.onion"][remote - 1],
+                                   "resource": res, "type": typ, "direction": {1: "in", 2: "out"}[dirn],
+                                   "time": datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z"),
+                                   "body": text, "nickname": "seller9" if occ else None, "encrypted": enc is not None})
+    sql.append("COMMIT;")
+    write(os.path.join(base, "logs2.sql"), "\n".join(sql) + "\n")
     dump(os.path.join(base, "manifest.json"), man)
 
 

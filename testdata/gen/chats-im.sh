@@ -6,8 +6,9 @@
 #   follows each client's file format (there is no Pidgin, Psi or Telegram
 #   here; see the manifests). The OTR key is a real DSA key, so it and its
 #   fingerprint change on every run; tests read them from the manifest.
-# - Gajim: logs.db and the OMEMO store made by the sqlite3 CLI from the SQL
-#   the Python script writes (Gajim 1.x schema).
+# - Gajim: logs.db (Gajim 1.x schema and the 2.x archive
+#   schema) and the OMEMO store, made by the sqlite3 CLI from the SQL the
+#   Python script writes.
 # - Element and Discord: Chromium Local Storage LevelDB folders written with
 #   goleveldb by testdata/gen/mkleveldb.
 set -euo pipefail
@@ -29,6 +30,8 @@ cp -r "$work/pidgin" "$work/psi" "$work/telegram" "$out/"
 mkdir -p "$out/gajim/gajim" "$out/gajim/gajim/omemo"
 sqlite3 "$out/gajim/gajim/logs.db" <"$work/gajim/logs.sql"
 sqlite3 "$out/gajim/gajim/omemo/omemo_frank@example.org.db" <"$work/gajim/omemo.sql"
+mkdir -p "$out/gajim/gajim-2.x"
+sqlite3 "$out/gajim/gajim-2.x/logs.db" <"$work/gajim/logs2.sql"
 # A truncated copy: the header survives, the pages do not.
 head -c 2048 "$out/gajim/gajim/logs.db" >"$out/gajim/logs-truncated.db"
 cp "$work/gajim/manifest.json" "$out/gajim/manifest.json"

@@ -3,8 +3,8 @@
 // logs) and the OMEMO plugin's store (omemo_<jid>.db: identities). Both are
 // recognised by their tables, so renamed or carved copies are read too.
 //
-// Gajim 2.x replaced logs.db with a new archive schema; it is not read yet
-// (the database is then reported by no parser here, not misread).
+// Gajim 2.x keeps its archive in a new schema (gajim/common/storage/archive/
+// models.py: account, remote, occupant, encryption, message); both are read.
 package gajim
 
 import (
@@ -110,6 +110,17 @@ func (r *run) plugins() []sqlitedb.Plugin {
 					// stanza_id) are read when present and absent otherwise.
 					SQL: "SELECT l.*, a.jid AS account_jid, j.jid AS peer_jid, j.type AS jid_type FROM logs l LEFT JOIN jids j ON j.jid_id = l.jid_id LEFT JOIN jids a ON a.jid_id = l.account_id ORDER BY l.log_line_id"},
 			}},
+		{Name: "archive-2.x", Required: map[string][]string{
+			"account":    {"pk", "jid"},
+			"remote":     {"pk", "jid"},
+			"occupant":   {"pk", "nickname"},
+			"encryption": {"pk", "protocol", "trust"},
+			"message":    {"pk", "fk_account_pk", "fk_remote_pk", "fk_occupant_pk", "fk_encryption_pk", "resource", "type", "direction", "timestamp", "id", "text"}},
+			Queries: []sqlitedb.Query{{Name: "message", Key: "pk", Each: r.message2,
+				SQL: `SELECT m.*, a.jid AS account_jid, r.jid AS remote_jid, o.nickname AS occupant_nick,
+  e.protocol AS enc_protocol, e.trust AS enc_trust
+FROM message m LEFT JOIN account a ON a.pk = m.fk_account_pk LEFT JOIN remote r ON r.pk = m.fk_remote_pk
+LEFT JOIN occupant o ON o.pk = m.fk_occupant_pk LEFT JOIN encryption e ON e.pk = m.fk_encryption_pk ORDER BY m.pk`}}},
 		{Name: "omemo", Required: map[string][]string{"identities": {"_id", "recipient_id", "public_key", "private_key"}},
 			Queries: []sqlitedb.Query{{Name: "identities", Key: "_id", Each: r.identity,
 				SQL: "SELECT * FROM identities ORDER BY _id"}}},
@@ -150,7 +161,8 @@ func (r *run) message(ctx context.Context, row *sqlitedb.Row) error {
 	jid, _ := row.Str("peer_jid")
 	nick, _ := row.Str("contact_name")
 	body, hasBody := row.Str("message")
-	m := chats.Msg{Client: client, ConversationID: jid, MessageID: id, Direction: k.dir, Time: gajimTime(row), Body: body, HasBody: hasBody}
+	xmppID, _ := row.Str("message_id")
+	m := chats.Msg{Client: client, ConversationID: jid, MessageID: xmppID, Direction: k.dir, Time: gajimTime(row), Body: body, HasBody: hasBody}
 	switch {
 	case kind == 2 || kind == 1:
 		m.Sender = nick
@@ -172,7 +184,7 @@ func (r *run) message(ctx context.Context, row *sqlitedb.Row) error {
 	if nick != "" {
 		attrs = append(attrs, finding.S("contact_name", nick))
 	}
-	for _, c := range []string{"subject", "stanza_id", "message_id"} {
+	for _, c := range []string{"subject", "stanza_id"} {
 		if v, ok := row.Str(c); ok && v != "" {
 			attrs = append(attrs, finding.S(c, v))
 		}
@@ -184,6 +196,70 @@ func (r *run) message(ctx context.Context, row *sqlitedb.Row) error {
 		attrs = append(attrs, finding.S("encryption", enc))
 	}
 	return r.emit(chats.KindMessage, "logs", id, row, attrs)
+}
+
+// message types of Gajim 2.x (archive/const.py MessageType).
+var types2 = map[int64]string{1: "chat", 2: "groupchat", 3: "private"}
+
+// message2 reads one row of the 2.x archive.
+func (r *run) message2(_ context.Context, row *sqlitedb.Row) error {
+	id, _ := row.Str("pk")
+	typ, _ := row.Int("type")
+	dir, _ := row.Int("direction")
+	account, _ := row.Str("account_jid")
+	remote, _ := row.Str("remote_jid")
+	res, _ := row.Str("resource")
+	nick, _ := row.Str("occupant_nick")
+	body, hasBody := row.Str("text")
+	var t time.Time
+	if f, ok := row.Float("timestamp"); ok && f > 0 && f < 1e11 {
+		sec, frac := math.Modf(f)
+		t = time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC()
+	}
+	xmppID, _ := row.Str("id")
+	m := chats.Msg{Client: client, ConversationID: remote, MessageID: xmppID, Time: t, Body: body, HasBody: hasBody}
+	// In a group chat (and a private message through it) the author is the
+	// occupant: its nickname, else the resource, which is the nick in MUC.
+	author := nick
+	if author == "" {
+		author = res
+	}
+	switch {
+	case dir == 1 && typ == 1:
+		m.Direction, m.Sender, m.Recipient = chats.DirIn, remote, account
+	case dir == 1:
+		m.Direction, m.Sender = chats.DirIn, author
+	case dir == 2 && typ == 1:
+		m.Direction, m.Sender, m.Recipient = chats.DirOut, account, remote
+	case dir == 2:
+		m.Direction, m.Sender = chats.DirOut, account
+	}
+	name, ok := types2[typ]
+	if !ok {
+		name = "type " + strconv.FormatInt(typ, 10)
+	}
+	attrs := m.Attrs()
+	attrs = append(attrs, finding.S(chats.AttrMessageType, name), finding.S(chats.AttrAccount, account), finding.S("schema", "2.x"))
+	if !utf8.ValidString(body) {
+		attrs = append(attrs, finding.Raw("body_bytes", []byte(body)))
+	}
+	if res != "" {
+		attrs = append(attrs, finding.S("resource", res))
+	}
+	if nick != "" {
+		attrs = append(attrs, finding.S("contact_name", nick))
+	}
+	if v, ok := row.Str("stanza_id"); ok && v != "" {
+		attrs = append(attrs, finding.S("stanza_id", v))
+	}
+	if v, ok := row.Str("correction_id"); ok && v != "" {
+		attrs = append(attrs, finding.S("correction_of", v))
+	}
+	if p, ok := row.Int("enc_protocol"); ok {
+		tr, _ := row.Int("enc_trust")
+		attrs = append(attrs, finding.B(chats.AttrEncrypted, true), finding.I("encryption_protocol", p), finding.I("encryption_trust", tr))
+	}
+	return r.emit(chats.KindMessage, "message", id, row, attrs)
 }
 
 func (r *run) identity(_ context.Context, row *sqlitedb.Row) error {

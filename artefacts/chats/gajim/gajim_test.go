@@ -202,3 +202,63 @@ func TestTruncated(t *testing.T) {
 }
 
 func fmtID(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestArchive2(t *testing.T) {
+	var m struct {
+		Messages []struct {
+			PK                    int64
+			Remote                string
+			Resource, Nickname    *string
+			Type                  int64
+			Direction, Time, Body string
+			Encrypted             bool
+		} `json:"messages_2x"`
+	}
+	b, err := os.ReadFile(filepath.Join(fixture, "manifest.json"))
+	if err != nil || json.Unmarshal(b, &m) != nil || len(m.Messages) != 5 {
+		t.Fatalf("manifest: %v, %d messages", err, len(m.Messages))
+	}
+	c := parse(t, input(t, "gajim-2.x/logs.db"))
+	if len(c.Warnings) != 0 {
+		t.Fatalf("warnings: %+v", c.Warnings)
+	}
+	msgs := c.Kind(chats.KindMessage)
+	if len(msgs) != len(m.Messages) || len(c.Artefacts) != len(msgs) {
+		t.Fatalf("%d messages, %d artefacts, manifest %d", len(msgs), len(c.Artefacts), len(m.Messages))
+	}
+	for i, w := range m.Messages {
+		a := msgs[i]
+		wt, _ := time.Parse(time.RFC3339Nano, w.Time)
+		if a.Source.Locator != "message" || a.Source.ID != fmtID(w.PK) || get(a, "body") != w.Body || get(a, "time") != wt.Format(time.RFC3339Nano) ||
+			get(a, "direction") != w.Direction || get(a, "conversation_id") != w.Remote {
+			t.Errorf("message %d: %s %+v, want %+v", w.PK, a.Source, a.Attrs, w)
+		}
+		if (get(a, "encrypted") == true) != w.Encrypted {
+			t.Errorf("message %d encrypted %v", w.PK, get(a, "encrypted"))
+		}
+		names := map[string]bool{}
+		for _, at := range a.Attrs {
+			if names[at.Name] {
+				t.Errorf("message %d: attribute %s twice", w.PK, at.Name)
+			}
+			names[at.Name] = true
+		}
+	}
+	// Exact records: chat in, chat out, group in (occupant), group out.
+	checks := []struct {
+		i                      int
+		sender, recipient, typ any
+	}{
+		{0, "grace@example.net", "frank@example.org", "chat"},
+		{1, "frank@example.org", "grace@example.net", "chat"},
+		{2, "seller9", nil, "groupchat"},
+		{3, "frank@example.org", nil, "groupchat"},
+		{4, "seller9", nil, "private"},
+	}
+	for _, ch := range checks {
+		a := msgs[ch.i]
+		if get(a, "sender") != ch.sender || get(a, "recipient") != ch.recipient || get(a, "message_type") != ch.typ {
+			t.Errorf("message %d: %+v", ch.i, a.Attrs)
+		}
+	}
+}

@@ -5,7 +5,8 @@
 # copies (manifests left out); running it twice gives the same tree.
 #   tree.d/55-chats-im.sh WIN_ROOT LINUX_ROOT
 # Windows (alice): Pidgin in %APPDATA%\.purple, Telegram Desktop tdata
-#   without a local passcode, Element and Discord Local Storage.
+#   without a local passcode, Element and Discord Local Storage, a Gajim 2.x
+#   archive.
 # Linux (bob): Gajim's archive and OMEMO store, a Psi+ profile (config and
 #   history halves), and a Telegram Desktop tdata with a local passcode.
 set -euo pipefail
@@ -24,6 +25,8 @@ cpdir "$src/pidgin/.purple" "$r/.purple" && stamp "$r/.purple" 3
 cpdir "$src/telegram/tdata" "$r/Telegram Desktop/tdata" && stamp "$r/Telegram Desktop" 2
 cpdir "$src/element/Local Storage" "$r/Element/Local Storage" && stamp "$r/Element" 4
 cpdir "$src/discord/Local Storage" "$r/discord/Local Storage" && stamp "$r/discord" 5
+mkdir -p "$r/Gajim"
+cp "$src/gajim/gajim-2.x/logs.db" "$r/Gajim/logs.db" && stamp "$r/Gajim" 1
 
 h=$lin/home/bob
 mkdir -p "$h/.local/share/gajim"

@@ -67,6 +67,16 @@ func TestHookPlacement(t *testing.T) {
 	counts := map[string]int{}
 	for _, a := range c.Artefacts {
 		counts[a.Kind]++
+		seen := map[string]bool{}
+		for _, at := range a.Attrs {
+			if seen[at.Name] {
+				t.Errorf("%s at %s: attribute %s twice", a.Kind, a.Source, at.Name)
+			}
+			seen[at.Name] = true
+		}
+		if err := a.Source.Validate(); err != nil {
+			t.Errorf("%s: provenance %s: %v", a.Kind, a.Source, err)
+		}
 	}
 	want := map[string]int{
 		"chat.account": 6, "chat.credential": 2, "chat.contact": 5, "chat.conversation": 5, "chat.message": 25,

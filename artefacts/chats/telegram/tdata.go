@@ -170,6 +170,7 @@ func (p *TData) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink
 type localKey struct {
 	key      []byte
 	source   string // how it was opened
+	passcode bool   // a local passcode was needed (and supplied)
 	accounts []int32
 	active   int32
 	hasAct   bool
@@ -195,7 +196,7 @@ func (p *TData) openKeyData(c Container) (localKey, error) {
 	lk.source = "key_datas without a local passcode"
 	if errors.Is(err, ErrWrongKey) && p.opt.Passcode != "" {
 		plain, err = DecryptLocal(keyEnc, p.passcodeKey(salt))
-		lk.source = "key_datas with the examiner-supplied passcode"
+		lk.source, lk.passcode = "key_datas with the examiner-supplied passcode", true
 	}
 	if err != nil {
 		if errors.Is(err, ErrWrongKey) {
@@ -248,7 +249,7 @@ func (r *run) keyData(c Container, base []finding.Attr) error {
 		idx[i] = strconv.Itoa(int(a))
 	}
 	attrs = append(attrs, finding.B(chats.AttrEncrypted, true), finding.B("decrypted", true), finding.S(chats.AttrKeySource, lk.source),
-		finding.B("local_passcode", strings.Contains(lk.source, "passcode") && !strings.Contains(lk.source, "without")),
+		finding.B("local_passcode", lk.passcode),
 		finding.I("accounts", int64(len(lk.accounts))), finding.S("account_indexes", strings.Join(idx, ",")))
 	if lk.hasAct {
 		attrs = append(attrs, finding.I("active_account", int64(lk.active)))

@@ -126,6 +126,9 @@ def pidgin(out):
             (5, "send", "alice", "hi bob, got the <b>stuff</b>?"),
             (63, "recv", "Bob", "yes &amp; it is &lt;script&gt;alert(1)&lt;/script&gt; clean"),
             (64, "recv", "Bob", HOSTILE),
+            (90, "auto-recv", "Bob", "I am away from my computer"),
+            (100, "action-send", "alice", "waves"),
+            (110, "error", None, "Unable to send message: the message is too large."),
             (120, "system", None, "Bob has signed off."),
             (4 * 3600 + 31 * 60, "send", "alice", RTL),  # past midnight: 00:01:12 next day
         ]),
@@ -133,7 +136,10 @@ def pidgin(out):
             (1, "send", "alice", "price for 10?"),
             (30, "recv", "V7 \u200fvendor", "250 XMR\nsend to the usual address"),
             (31, "recv", "V7 \u200fvendor", "<script>x()</script>\x01"),
-            (26 * 3600, "send", "alice", "paid"),  # more than a day later: full date printed
+            (40, "action-send", "alice", "checks the wallet"),
+            # Logged as a delayed message (more than 20 minutes after its
+            # time), for which libpurple prints the date ("%x %X").
+            (26 * 3600, "send", "alice", "paid"),
         ]),
     ]
     for fmt, buddy, start, msgs in sessions:
@@ -151,16 +157,28 @@ def pidgin(out):
         for off, kind, sender, body in msgs:
             t = start + timedelta(seconds=off)
             stamp = t.strftime("%H:%M:%S") if off <= 86400 else t.strftime("%m/%d/%y %H:%M:%S")
+            # The formats of libpurple's html_logger_write / txt_logger_write.
             if fmt == "html":
                 if kind == "system":
                     line = '<font size="2">(%s)</font><b> %s</b><br/>\n' % (stamp, body)
+                elif kind == "error":
+                    line = '<font color="#FF0000"><font size="2">(%s)</font><b> %s</b></font><br/>\n' % (stamp, body)
+                elif kind == "action-send":
+                    line = '<font color="#062585"><font size="2">(%s)</font> <b>***%s</b></font> %s<br/>\n' % (stamp, sender, body)
+                elif kind == "auto-recv":
+                    line = '<font color="#A82F2F"><font size="2">(%s)</font> <b>%s &lt;AUTO-REPLY&gt;:</b></font> %s<br/>\n' % (stamp, sender, body)
                 else:
                     color = "#16569E" if kind == "send" else "#A82F2F"
                     line = '<font color="%s"><font size="2">(%s)</font> <b>%s:</b></font> %s<br/>\n' % (color, stamp, sender, body)
             else:
-                line = "(%s) %s\n" % (stamp, body) if kind == "system" else "(%s) %s: %s\n" % (stamp, sender, body)
+                if kind == "system":
+                    line = "(%s) %s\n" % (stamp, body)
+                elif kind == "action-send":
+                    line = "(%s) ***%s %s\n" % (stamp, sender, body)
+                else:
+                    line = "(%s) %s: %s\n" % (stamp, sender, body)
             entries.append({"line": "".join(lines).count("\n") + 1, "kind": kind, "sender": sender,
-                            "direction": {"send": "out", "recv": "in"}.get(kind),
+                            "direction": {"send": "out", "recv": "in", "auto-recv": "in", "action-send": "out"}.get(kind),
                             "time": t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "body": body})
             lines.append(line)
         if fmt == "html":

@@ -33,9 +33,9 @@ func TestHostile(t *testing.T) {
 		warning string // substring of a warning; "" = none
 	}{
 		{"accounts truncated inside the second account", NewAccounts(), "accounts.xml", acc[:strings.Index(string(acc), "alice_dw")], chats.KindAccount, 1, "XML at byte"},
-		{"log with a garbage line", NewLog(), htmlRel, append(append([]byte{}, html[:strings.Index(string(html), "\n")+1]...), append([]byte("\x00\xff junk\n"), html[strings.Index(string(html), "\n")+1:]...)...), chats.KindMessage, 5, "line 2 at byte"},
-		{"log with a bad time stamp", NewLog(), htmlRel, []byte(strings.Replace(string(html), "(19:30:17)", "(99:99:99)", 1)), chats.KindMessage, 5, "time stamp \"99:99:99\""},
-		{"log renamed", NewLog(), "logs/jabber/alice@example.org/bob@example.net/copy.html", html, chats.KindMessage, 5, "message times are unknown"},
+		{"log with a garbage line", NewLog(), htmlRel, append(append([]byte{}, html[:strings.Index(string(html), "\n")+1]...), append([]byte("\x00\xff junk\n"), html[strings.Index(string(html), "\n")+1:]...)...), chats.KindMessage, 8, "line 2 at byte"},
+		{"log with a bad time stamp", NewLog(), htmlRel, []byte(strings.Replace(string(html), "(19:30:17)", "(99:99:99)", 1)), chats.KindMessage, 8, "time stamp \"99:99:99\""},
+		{"log renamed", NewLog(), "logs/jabber/alice@example.org/bob@example.net/copy.html", html, chats.KindMessage, 8, "message times are unknown"},
 		{"otr key without public values", NewOTRPrivateKey(), "otr.private_key", []byte(`(privkeys (account (name "a") (protocol prpl-x) (private-key (dsa (p #01#) (x #02#)))))`), KindOTRKey, 0, "lacks a public parameter"},
 		{"otr key unbalanced", NewOTRPrivateKey(), "otr.private_key", []byte("(privkeys (account (name \"a\")"), KindOTRKey, 0, "not closed"},
 		{"fingerprints with a bad line", NewOTRFingerprints(), "otr.fingerprints", append(read("otr.fingerprints"), []byte("broken\tline\n")...), KindOTRPeer, 3, "line 4 at byte"},

@@ -22,7 +22,10 @@ const (
 	KindSend   = "send"   // HTML colour #16569E, or a text-log sender that is the local account
 	KindRecv   = "recv"   // HTML colour #A82F2F, or another named sender
 	KindSystem = "system" // status lines ("X has signed off.")
-	KindOther  = "other"  // another colour (whisper, error, auto-reply)
+	KindAction = "action" // "/me" messages ("***alice waves"); direction from the sender
+	KindError  = "error"  // error lines (HTML colour #FF0000)
+	KindRaw    = "raw"    // raw lines written without a sender
+	KindOther  = "other"  // a colour libpurple does not use for these
 )
 
 // LogMessage is one message of a conversation log. Body is the bytes after
@@ -37,6 +40,7 @@ type LogMessage struct {
 	Kind   string
 	Sender string
 	Color  string // HTML only
+	Auto   bool   // an auto-reply ("<AUTO-REPLY>")
 	Body   string
 }
 
@@ -77,9 +81,11 @@ func SessionStart(name string) (t time.Time, zone string, ok bool) {
 }
 
 var (
-	headerRE  = regexp.MustCompile(`^Conversation with (.*) at (.*) on (.*) \(([^()]*)\)$`)
-	htmlMsgRE = regexp.MustCompile(`^<font color="(#[0-9A-Fa-f]{6})"><font size="2">\(([^)]{1,40})\)</font> <b>`)
-	htmlSysRE = regexp.MustCompile(`^<font size="2">\(([^)]{1,40})\)</font><b> `)
+	headerRE = regexp.MustCompile(`^Conversation with (.*) at (.*) on (.*) \(([^()]*)\)$`)
+	// libpurple's html_logger_write: coloured lines (send, receive,
+	// auto-reply, /me, error) and uncoloured ones (system, raw).
+	htmlColRE = regexp.MustCompile(`^<font color="(#[0-9A-Fa-f]{6})"><font size="2">\(([^)]{1,40})\)</font>`)
+	htmlSysRE = regexp.MustCompile(`^<font size="2">\(([^)]{1,40})\)</font>`)
 	txtMsgRE  = regexp.MustCompile(`^\(((?:\d{1,4}[/-]\d{1,2}[/-]\d{1,4} )?\d{1,2}:\d{2}:\d{2}(?: [AP]M)?)\) `)
 )
 
@@ -132,8 +138,11 @@ func ParseLog(data []byte, name string) LogSession {
 		}
 		if s.Format == "html" {
 			cur.Body = strings.TrimSuffix(strings.TrimSuffix(cur.Body, "\n"), "<br/>")
-			if cur.Kind == KindSystem {
+			switch cur.Kind {
+			case KindSystem:
 				cur.Body = strings.TrimSuffix(cur.Body, "</b>")
+			case KindError:
+				cur.Body = strings.TrimSuffix(cur.Body, "</b></font>")
 			}
 		} else {
 			cur.Body = strings.TrimSuffix(cur.Body, "\n")
@@ -180,24 +189,56 @@ func ParseLog(data []byte, name string) LogSession {
 // messageStart recognises the first line of a message and splits it.
 func (s *LogSession) messageStart(text string) (LogMessage, bool) {
 	if s.Format == "html" {
-		if m := htmlMsgRE.FindStringSubmatchIndex(text); m != nil {
-			rest := text[m[1]:]
-			j := strings.Index(rest, ":</b></font> ")
-			if j < 0 {
+		if m := htmlColRE.FindStringSubmatchIndex(text); m != nil {
+			color, rest := text[m[2]:m[3]], text[m[1]:]
+			msg := LogMessage{Stamp: text[m[4]:m[5]], Color: color}
+			switch {
+			case strings.HasPrefix(rest, " <b>"):
+				rest = rest[len(" <b>"):]
+				j := strings.Index(rest, "</b></font> ")
+				if j < 0 {
+					return LogMessage{}, false
+				}
+				name := rest[:j]
+				msg.Body = rest[j+len("</b></font> "):]
+				switch {
+				case strings.HasPrefix(name, "***"):
+					msg.Kind, msg.Sender = KindAction, name[3:]
+				case strings.HasSuffix(name, ":"):
+					msg.Sender = strings.TrimSuffix(name, ":")
+					if a, ok := strings.CutSuffix(msg.Sender, " &lt;AUTO-REPLY&gt;"); ok {
+						msg.Sender, msg.Auto = a, true
+					}
+					switch strings.ToUpper(color) {
+					case "#16569E":
+						msg.Kind = KindSend
+					case "#A82F2F":
+						msg.Kind = KindRecv
+					default:
+						msg.Kind = KindOther
+					}
+				default:
+					return LogMessage{}, false
+				}
+			case strings.HasPrefix(rest, "<b> "):
+				msg.Kind, msg.Body = KindError, rest[len("<b> "):]
+			default:
 				return LogMessage{}, false
 			}
-			color := text[m[2]:m[3]]
-			kind := KindOther
-			switch strings.ToUpper(color) {
-			case "#16569E":
-				kind = KindSend
-			case "#A82F2F":
-				kind = KindRecv
-			}
-			return LogMessage{Stamp: text[m[4]:m[5]], Kind: kind, Color: color, Sender: rest[:j], Body: rest[j+len(":</b></font> "):]}, true
+			return msg, true
 		}
 		if m := htmlSysRE.FindStringSubmatchIndex(text); m != nil {
-			return LogMessage{Stamp: text[m[2]:m[3]], Kind: KindSystem, Body: text[m[1]:]}, true
+			msg := LogMessage{Stamp: text[m[2]:m[3]]}
+			rest := text[m[1]:]
+			switch {
+			case strings.HasPrefix(rest, "<b> "):
+				msg.Kind, msg.Body = KindSystem, rest[len("<b> "):]
+			case strings.HasPrefix(rest, " "):
+				msg.Kind, msg.Body = KindRaw, rest[1:]
+			default:
+				return LogMessage{}, false
+			}
+			return msg, true
 		}
 		return LogMessage{}, false
 	}
@@ -207,8 +248,17 @@ func (s *LogSession) messageStart(text string) (LogMessage, bool) {
 	}
 	msg := LogMessage{Stamp: text[m[2]:m[3]]}
 	rest := text[m[1]:]
+	if a, ok := strings.CutPrefix(rest, "***"); ok {
+		// "(t) ***alice waves": the name ends at the first space.
+		msg.Kind = KindAction
+		msg.Sender, msg.Body, _ = strings.Cut(a, " ")
+		return msg, true
+	}
 	if j := strings.Index(rest, ": "); j > 0 {
 		msg.Sender, msg.Body, msg.Kind = rest[:j], rest[j+2:], KindRecv
+		if a, ok := strings.CutSuffix(msg.Sender, " <AUTO-REPLY>"); ok {
+			msg.Sender, msg.Auto = a, true
+		}
 	} else {
 		msg.Body, msg.Kind = rest, KindSystem
 	}
@@ -327,12 +377,19 @@ func (p *Log) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) 
 		if i%256 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		kind := m.Kind
+		kind, dir := m.Kind, m.Kind
 		if s.Format == "txt" && kind == KindRecv && local[m.Sender] {
-			kind = KindSend
+			kind, dir = KindSend, KindSend
+		}
+		if kind == KindAction && m.Sender != "" {
+			// The colour of a /me line does not say who wrote it.
+			dir = KindRecv
+			if local[m.Sender] {
+				dir = KindSend
+			}
 		}
 		msg := chats.Msg{Client: client, ConversationID: conv, Sender: m.Sender, Time: m.Time, Body: m.Body, HasBody: true}
-		switch kind {
+		switch dir {
 		case KindSend:
 			msg.Direction, msg.Recipient = chats.DirOut, buddy
 		case KindRecv:
@@ -347,6 +404,9 @@ func (p *Log) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) 
 		}
 		if m.Color != "" {
 			attrs = append(attrs, finding.S("color", m.Color))
+		}
+		if m.Auto {
+			attrs = append(attrs, finding.B("auto_reply", true))
 		}
 		if err := e.emit(chats.KindMessage, lineRef(in, m.Line, m.Offset, m.Length), attrs...); err != nil {
 			return err

@@ -251,6 +251,16 @@ func TestLogs(t *testing.T) {
 				if w.Direction != nil {
 					wantDir = *w.Direction
 				}
+				wantType, wantAuto := map[string]string{"auto-recv": "recv", "action-send": "action"}[w.Kind], "<absent>"
+				if wantType == "" {
+					wantType = w.Kind
+				}
+				if w.Kind == "auto-recv" {
+					wantAuto = "true"
+				}
+				if str(t, a, "message_type") != wantType || str(t, a, "auto_reply") != wantAuto {
+					t.Errorf("line %d type %s auto %s, want %s %s", w.Line, str(t, a, "message_type"), str(t, a, "auto_reply"), wantType, wantAuto)
+				}
 				if str(t, a, "sender") != wantSender || str(t, a, "direction") != wantDir {
 					t.Errorf("line %d sender %q direction %q, want %q %q", w.Line, str(t, a, "sender"), str(t, a, "direction"), wantSender, wantDir)
 				}
@@ -258,8 +268,8 @@ func TestLogs(t *testing.T) {
 		})
 		total += len(l.Messages)
 	}
-	if total != 9 {
-		t.Errorf("%d messages in the manifest, the generator writes 9", total)
+	if total != 13 {
+		t.Errorf("%d messages in the manifest, the generator writes 13", total)
 	}
 }
 

@@ -79,7 +79,7 @@ func TestHookPlacement(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"chat.account": 6, "chat.credential": 2, "chat.contact": 5, "chat.conversation": 5, "chat.message": 25,
+		"chat.account": 6, "chat.credential": 2, "chat.contact": 5, "chat.conversation": 5, "chat.message": 29,
 		"chat.store": 2, "chat.telegram_authorization": 2, "chat.telegram_map": 2, "chat.telegram_settings": 2,
 		"chat.omemo_identity": 3, "chat.otr_private_key": 2, "chat.otr_fingerprint": 3, "chat.pidgin_group": 2,
 	}

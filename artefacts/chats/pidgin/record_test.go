@@ -57,7 +57,7 @@ func TestBodiesInRecord(t *testing.T) {
 		}
 	}
 	msgs := c.Kind(chats.KindMessage)
-	if len(msgs) != 5+4+1+3+6 {
+	if len(msgs) != 8+5+1+3+6 {
 		t.Fatalf("%d messages", len(msgs))
 	}
 	dir := t.TempDir()

@@ -507,12 +507,17 @@ def tdata(out, folder, passcode, label):
     mtp = struct.pack(">I", 0x4B) + qba(auth)
     write(os.path.join(base, acct + "s"), tdf(qba(encrypt_local(mtp, local_key, label + "-mtp"))))
 
-    self_peer = (struct.pack(">QQ", user_id, 0) + qba(b"") + qstr("Heidi") + qstr("\u200fK.") + qstr("447700900123")
-                 + qstr("heidi_dw") + struct.pack(">Q", 0x1122334455667788) + struct.pack(">i", 0))
+    # Serialize::writePeer: peer id, photo id, image location (the modern tag
+    # INT32_MIN and a serialised QByteArray), then the user's fields; the
+    # map's self record adds the "about" text.
+    self_peer = (struct.pack(">QQ", user_id, 0) + struct.pack(">i", -2**31) + qba(b"") + qstr("Heidi") + qstr("\u200fK.") + qstr("447700900123")
+                 + qstr("heidi_dw") + struct.pack(">Q", 0x1122334455667788) + struct.pack(">i", 0) + qstr("")
+                 + struct.pack(">iii", 0, 0, -1) + qstr("just here for the <b>bots</b>"))
     m = struct.pack(">I", 0x15) + qba(self_peer)
     m += struct.pack(">I", 0x01) + struct.pack(">I", 2) + struct.pack(">QQ", 0xA1, 777000) + struct.pack(">QQ", 0xA2, 5000000001)
     m += struct.pack(">I", 0x04) + struct.pack(">Q", 0xB1)
     m += struct.pack(">I", 0x09) + struct.pack(">Q", 0xB2)
+    m += struct.pack(">I", 0x10) + struct.pack(">QQQQ", 0xC1, 0xC2, 0xC3, 0xC4)  # lskStickersKeys: four keys
     write(os.path.join(base, acct, "maps"), tdf(qba(b"") + qba(b"") + qba(encrypt_local(m, local_key, label + "-map"))))
 
     ssalt = prng(label + "-settings-salt", 32)
@@ -526,7 +531,7 @@ def tdata(out, folder, passcode, label):
         "local_key_sha256": hashlib.sha256(local_key).hexdigest(),
         "accounts": [0], "user_id": user_id, "main_dc": main_dc, "auth_key_dcs": dcs,
         "self": {"peer_id": user_id, "first_name": "Heidi", "last_name": "\u200fK.", "phone": "447700900123", "username": "heidi_dw"},
-        "drafts": 2, "map_keys": ["self", "drafts", "locations", "user_settings"],
+        "drafts": 2, "map_keys": ["self", "drafts", "locations", "user_settings", "stickers_keys"],
         "settings_salt": ssalt.hex(), "settings_key_sha256": hashlib.sha256(skey).hexdigest(),
         "settings_first_block": 0x5C,
     }

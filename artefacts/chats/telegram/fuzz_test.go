@@ -36,8 +36,9 @@ func FuzzTDF(f *testing.F) {
 		var col finding.Collector
 		r := &run{ctx: context.Background(), in: &artefacts.Input{Ref: source.Folder("f")}, out: &col, p: p}
 		_ = r.readMTP(data, nil)
-		_ = r.readMap(data, nil)
-		_ = r.self(data)
+		_ = r.readMap(data, 5008003, nil)
+		_ = r.self(data, 5008003)
+		_ = r.self(data, 1000000)
 		for _, a := range col.Artefacts {
 			for _, at := range a.Attrs {
 				if at.Type == finding.TBytes {

@@ -32,16 +32,20 @@ const (
 // a few KiB; media caches are not TDF$ files).
 const maxFile = 16 << 20
 
-// Map keys tdesktop writes (storage_account.cpp "lsk…"), by the data each carries.
-var mapKeyNames = map[uint32]string{
-	0x00: "user_map", 0x01: "drafts", 0x02: "draft_positions", 0x03: "legacy_images", 0x04: "locations",
-	0x05: "legacy_sticker_images", 0x06: "legacy_audios", 0x07: "recent_stickers_old", 0x08: "background_old_old",
-	0x09: "user_settings", 0x0a: "recent_hashtags_and_bots", 0x0b: "stickers_old", 0x0c: "saved_peers_old",
-	0x0d: "report_spam_statuses_old", 0x0e: "saved_gifs_old", 0x0f: "saved_gifs", 0x10: "stickers_keys",
-	0x11: "trusted_bots", 0x12: "faved_stickers", 0x13: "export_settings", 0x14: "background_old",
-	0x15: "self", 0x16: "masks_keys", 0x17: "custom_emoji_keys", 0x18: "search_suggestions",
-	0x19: "webview_tokens", 0x1a: "round_placeholder", 0x1b: "inline_bots_downloads",
-	0x1c: "media_last_playback_positions", 0x1d: "bot_storages",
+// Map keys tdesktop writes (storage_account.cpp "lsk…"): name and how many
+// u64 file keys follow, for the entries that carry only keys.
+var mapKeys = map[uint32]struct {
+	name string
+	keys int
+}{
+	0x00: {"user_map", -1}, 0x01: {"drafts", -1}, 0x02: {"draft_positions", -1}, 0x03: {"legacy_images", -1},
+	0x04: {"locations", 1}, 0x05: {"legacy_sticker_images", -1}, 0x06: {"legacy_audios", -1},
+	0x07: {"recent_stickers_old", 1}, 0x08: {"background_old_old", 1}, 0x09: {"user_settings", 1},
+	0x0a: {"recent_hashtags_and_bots", 1}, 0x0b: {"stickers_old", 1}, 0x0c: {"saved_peers_old", 1},
+	0x0d: {"report_spam_statuses_old", 1}, 0x0e: {"saved_gifs_old", 1}, 0x0f: {"saved_gifs", 1},
+	0x10: {"stickers_keys", 4}, 0x11: {"trusted_bots", 1}, 0x12: {"faved_stickers", 1},
+	0x13: {"export_settings", 1}, 0x14: {"background_old", 2}, 0x15: {"self", -1},
+	0x16: {"masks_keys", 3}, 0x17: {"custom_emoji_keys", 3},
 }
 
 // Options are the examiner's inputs.
@@ -383,11 +387,11 @@ func (r *run) mapFile(c Container, base []finding.Attr) error {
 		r.warn("map: %v", err)
 		return r.emit(KindMap, nil, append(base, finding.B("decrypted", false))...)
 	}
-	return r.readMap(plain, base)
+	return r.readMap(plain, c.Version, base)
 }
 
 // readMap walks the decrypted map: (u32 key type, data) pairs.
-func (r *run) readMap(plain []byte, base []finding.Attr) error {
+func (r *run) readMap(plain []byte, version uint32, base []finding.Attr) error {
 	s := &stream{b: plain}
 	var present []string
 	var self []byte
@@ -395,11 +399,12 @@ func (r *run) readMap(plain []byte, base []finding.Attr) error {
 	for s.left() > 0 && s.err == nil {
 		at := s.off
 		k := s.u32("map key")
-		name, known := mapKeyNames[k]
-		if !known {
+		mk, known := mapKeys[k]
+		if !known || k == 0x00 {
 			r.warn("map: unknown key type 0x%x at byte %d of the decrypted map; the rest is not read", k, at)
 			break
 		}
+		name := mk.name
 		present = append(present, name)
 		switch k {
 		case 0x01, 0x02: // count × (file key, peer id)
@@ -421,13 +426,8 @@ func (r *run) readMap(plain []byte, base []finding.Attr) error {
 			s.raw(int(n)*28, name)
 		case 0x15:
 			self = s.bytes("self")
-		case 0x19:
-			s.bytes("webview tokens (bots)")
-			s.bytes("webview tokens (other)")
-		case 0x1d:
-			s.u64("bot storages key")
 		default:
-			s.u64(name + " key")
+			s.raw(8*mk.keys, name+" keys")
 		}
 	}
 	if s.err != nil {
@@ -441,18 +441,28 @@ func (r *run) readMap(plain []byte, base []finding.Attr) error {
 		return err
 	}
 	if self != nil {
-		return r.self(self)
+		return r.self(self, version)
 	}
 	return nil
 }
 
-// self reads the serialised self peer: peer id, photo id, image location
-// (a QByteArray), then first name, last name, phone and username.
-func (r *run) self(b []byte) error {
+// self reads the serialised self peer (Serialize::writePeer): peer id,
+// photo id, the userpic location, then first name, last name, phone and
+// username. The location is the tag INT32_MIN and a QByteArray, or in files
+// of old versions a legacy record (width, height, dc, volume, local, secret
+// and, from 1.3.13, a file reference).
+func (r *run) self(b []byte, version uint32) error {
 	s := &stream{b: b}
 	peer := s.u64("peer id")
 	s.u64("photo id")
-	s.bytes("photo location")
+	if tag := s.i32("image location tag"); tag == -1<<31 {
+		s.bytes("image location")
+	} else {
+		s.raw(4+4+8+4+8, "legacy image location")
+		if version >= 1003013 {
+			s.bytes("file reference")
+		}
+	}
 	first, last := s.str("first name"), s.str("last name")
 	phone, user := s.str("phone"), s.str("username")
 	if s.err != nil {

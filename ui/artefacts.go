@@ -75,7 +75,8 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 			}
 		})
 	v.Table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		// The template's text sizes the row-header column: room for ids.
+		return widget.NewLabelWithStyle("0000000", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	v.Table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		l := o.(*widget.Label)
@@ -213,6 +214,7 @@ type DetailPane struct {
 	Done chan error
 
 	win     fyne.Window
+	body    *fyne.Container
 	content fyne.CanvasObject
 }
 
@@ -241,10 +243,10 @@ func NewDetailPane(s *viewmodel.Session, w fyne.Window) *DetailPane {
 	d.TagButton.Disable()
 	tagForm := container.NewVBox(widget.NewLabelWithStyle("Tag this artefact", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.TagFlag, d.TagReason, d.TagCategory, d.TagButton)
-	body := container.NewVBox(d.Title, d.ShowSource, d.Fields,
+	d.body = container.NewVBox(d.Title, d.ShowSource, d.Fields,
 		widget.NewLabelWithStyle("Provenance (image → … → row/offset)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Chain,
 		widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Tags, tagForm)
-	d.content = container.NewVScroll(body)
+	d.content = container.NewVScroll(d.body)
 	return d
 }
 
@@ -262,6 +264,13 @@ func (d *DetailPane) Clear() {
 	d.Tags.SetText("")
 	d.ShowSource.Disable()
 	d.TagButton.Disable()
+	d.relayout()
+}
+
+// relayout lays the pane out again: the forms' heights changed.
+func (d *DetailPane) relayout() {
+	d.body.Refresh()
+	d.content.Refresh()
 }
 
 // Load reads an artefact's detail off the UI goroutine, logs the viewing
@@ -332,6 +341,7 @@ func (d *DetailPane) show(det *viewmodel.Detail, logErr error) {
 		d.ShowSource.Disable()
 	}
 	d.TagButton.Enable()
+	d.relayout()
 }
 
 // ShowWarning shows a recorded warning (not an artefact: nothing to log or tag).
@@ -344,6 +354,7 @@ func (d *DetailPane) ShowWarning(r viewmodel.Row) {
 		}
 	}
 	d.Fields.Refresh()
+	d.relayout()
 }
 
 func (d *DetailPane) tag() {

@@ -88,7 +88,7 @@ func NewNotesView(s *viewmodel.Session, w fyne.Window) *NotesView {
 	v.Entry.SetMinRowsVisible(3)
 	v.Entry.Wrapping = fyne.TextWrapWord
 	v.Corrects = widget.NewEntry()
-	v.Corrects.SetPlaceHolder("corrects note # (optional)")
+	v.Corrects.SetPlaceHolder("corrects #")
 	v.Add = widget.NewButtonWithIcon("Add note", theme.DocumentCreateIcon(), v.add)
 	v.Status = widget.NewLabel("")
 	v.Status.Wrapping = fyne.TextWrapWord

@@ -93,7 +93,7 @@ func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 	v.ZoomIn.Disable()
 	v.ZoomOut.Disable()
 
-	top := container.NewVBox(container.NewHBox(v.ZoomOut, v.ZoomIn, v.Caption), v.Legend)
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(v.ZoomOut, v.ZoomIn), nil, v.Caption), v.Legend)
 	plot := container.NewBorder(top, nil, nil, nil, v.Plot)
 	list := container.NewBorder(nil, container.NewBorder(nil, nil, nil, v.Show, v.Status), nil, nil, v.Events)
 	split := container.NewVSplit(plot, list)
@@ -342,7 +342,7 @@ func (r *plotRenderer) Refresh() {
 	last.Move(fyne.NewPos(size.Width-lw-2, h+4))
 	peakText := canvas.NewText(fmt.Sprintf("peak %d", peak), fg)
 	peakText.TextSize = theme.CaptionTextSize()
-	peakText.Move(fyne.NewPos(4, 2))
+	peakText.Move(fyne.NewPos(size.Width-peakText.MinSize().Width-4, 2))
 	r.objs = append(r.objs, first, last, peakText)
 	if n > 2 {
 		mid := canvas.NewText(v.VM.Zoom.Label(v.Buckets[n/2].Start), fg)

@@ -50,7 +50,7 @@ func Families() []Family {
 	path := Column{"Path", []string{colPath}, 320}
 	when := Column{"Time", []string{colTime}, 210}
 	return []Family{
-		{"Tor", []string{"tor.", "firefox."}, []Column{kind, {"Item", []string{"url", "address", "name", "directive", "hostname", "tor_version", "folder"}, 300}, {"Value", []string{"title", "value", "transport", "state"}, 220}, when, path}},
+		{"Tor", []string{"tor.", "firefox."}, []Column{kind, {"Item", []string{"url", "page_url", "address", "origin", "host", "name", "field", "input", "directive", "hostname", "install_path", "profile_path", "app_dir", "tor_version", "file_name", "folder", "path", "flavour"}, 300}, {"Value", []string{"title", "value", "transport", "state", "version", "firefox_version", "relays", "browser"}, 220}, when, path}},
 		{"Wallets", []string{"wallet."}, []Column{kind, {"Item", []string{"address", "xpub", "txid", "root_fingerprint", "format"}, 330}, {"Coin", []string{"coin", "encryption"}, 70}, {"Label", []string{"label", "chain", "type", "derivation"}, 150}, path}},
 		{"PGP", []string{"pgp."}, []Column{kind, {"Identity", []string{"uid", "fingerprint", "issuer_fingerprint", "keygrip", "block_type"}, 330}, {"Algorithm", []string{"curve", "algorithm", "ownertrust_name", "trust_model"}, 90}, {"Created", []string{"created", "blob_created"}, 210}, path}},
 		{"Chats", []string{"chat."}, []Column{kind, {"Client", []string{"client"}, 80}, {"From", []string{"sender", "account", "contact", "name"}, 160}, {"Text", []string{"body", "conversation", "file_name", "name"}, 300}, {"Time", []string{"time", "received"}, 210}, path}},
@@ -359,7 +359,7 @@ func stepText(r *source.Ref) string {
 // TimeAttrs returns the attributes of a that carry activity times, sorted
 // by time: every time-typed attribute except those that name a future or
 // configured moment rather than something that happened (expiry dates,
-// next scheduled checks).
+// next scheduled checks, validity ends such as a consensus's valid_until).
 func TimeAttrs(attrs []finding.Attr) []finding.Attr {
 	var out []finding.Attr
 	for _, at := range attrs {
@@ -373,5 +373,5 @@ func TimeAttrs(attrs []finding.Attr) []finding.Attr {
 }
 
 func notActivity(name string) bool {
-	return strings.Contains(name, "expire") || strings.HasPrefix(name, "next_")
+	return strings.Contains(name, "expir") || strings.HasPrefix(name, "next_") || strings.HasSuffix(name, "_until")
 }

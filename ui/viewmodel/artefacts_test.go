@@ -184,6 +184,8 @@ func TestTimeAttrsLeaveOutExpiry(t *testing.T) {
 		finding.T("created", mustTime(t, "2026-03-01T10:00:00Z")),
 		finding.T("next_check", mustTime(t, "1970-01-01T00:00:01Z")),
 		finding.T("last_visit", mustTime(t, "2026-01-01T00:00:00Z")),
+		finding.T("expiry", mustTime(t, "2027-01-01T00:00:00Z")),
+		finding.T("valid_until", mustTime(t, "2026-03-01T13:00:00Z")),
 	}
 	got := TimeAttrs(a)
 	if len(got) != 2 || got[0].Name != "last_visit" || got[1].Name != "created" {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -33,25 +34,52 @@ var reportTitles = map[report.Kind]string{
 	report.KindDFXML:     "DFXML",
 }
 
+// reportOrder is the dialog's menu order: the officer's report first.
+var reportOrder = []report.Kind{report.KindExhibit, report.KindTechnical, report.KindMG6C, report.KindMG6D, report.KindMG6E,
+	report.KindIntel, report.KindCASE, report.KindDFXML}
+
 // ReportChoices lists what the dialog offers: every kind package reports
-// can render, with its formats, in the order of reports.Supported.
+// can render, with its formats, in menu order (kinds the menu does not
+// know yet come last, so a new renderer is never hidden).
 func ReportChoices() []ReportKind {
-	var out []ReportKind
-	idx := map[report.Kind]int{}
+	formats := map[report.Kind][]report.Format{}
+	var unknown []report.Kind
 	for _, p := range reports.Supported() {
-		i, ok := idx[p.Kind]
-		if !ok {
-			title := reportTitles[p.Kind]
-			if title == "" {
-				title = string(p.Kind)
-			}
-			i = len(out)
-			idx[p.Kind] = i
-			out = append(out, ReportKind{Kind: p.Kind, Title: title})
+		if _, ok := formats[p.Kind]; !ok && reportTitles[p.Kind] == "" {
+			unknown = append(unknown, p.Kind)
 		}
-		out[i].Formats = append(out[i].Formats, p.Format)
+		formats[p.Kind] = append(formats[p.Kind], p.Format)
+	}
+	var out []ReportKind
+	for _, k := range append(append([]report.Kind(nil), reportOrder...), unknown...) {
+		fs, ok := formats[k]
+		if !ok {
+			continue
+		}
+		// PDF first where there is one: it is what leaves the lab.
+		sort.SliceStable(fs, func(i, j int) bool { return fs[i] == report.FormatPDF && fs[j] != report.FormatPDF })
+		title := reportTitles[k]
+		if title == "" {
+			title = string(k)
+		}
+		out = append(out, ReportKind{Kind: k, Title: title, Formats: fs})
 	}
 	return out
+}
+
+// extensionFits reports whether a file name's extension suits the format
+// (none at all is accepted), so a PDF name never holds JSON.
+func extensionFits(path string, f report.Format) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch {
+	case ext == "":
+		return true
+	case f == report.FormatJSONLD:
+		return ext == ".jsonld" || ext == ".json"
+	case f == report.FormatHTML:
+		return ext == ".html" || ext == ".htm"
+	}
+	return ext == "."+string(f)
 }
 
 // ReportKind is one entry of the dialog's kind menu.
@@ -97,6 +125,9 @@ func WriteReport(ctx context.Context, s *Session, render ReportRenderer, req Rep
 		if strings.TrimSpace(f.v) == "" {
 			return nil, fmt.Errorf("the %s is required", f.what)
 		}
+	}
+	if !extensionFits(req.Path, req.Format) {
+		return nil, fmt.Errorf("%s does not end in .%s: the file name should say what it holds", filepath.Base(req.Path), req.Format)
 	}
 	headSeq, _, err := s.Record.Head(ctx)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/reports"
 	"github.com/loupe-forensics/loupe/reports/report"
 )
 
@@ -218,5 +219,45 @@ func TestWriteReportRecordsTheExport(t *testing.T) {
 	}
 	if n := entryCount(t, s) - before; n != 1 {
 		t.Errorf("%d entries after one report", n)
+	}
+}
+
+// The dialog offers exactly what package reports renders, the exhibit
+// report first and PDF first.
+func TestReportChoicesFollowReports(t *testing.T) {
+	choices := ReportChoices()
+	offered := map[string]int{}
+	for _, c := range choices {
+		for _, f := range c.Formats {
+			offered[string(c.Kind)+"/"+string(f)]++
+		}
+	}
+	supported := reports.Supported()
+	if len(offered) != len(supported) {
+		t.Fatalf("offered %v, supported %v", offered, supported)
+	}
+	for _, p := range supported {
+		if offered[string(p.Kind)+"/"+string(p.Format)] != 1 {
+			t.Errorf("%s as %s offered %d times", p.Kind, p.Format, offered[string(p.Kind)+"/"+string(p.Format)])
+		}
+	}
+	if choices[0].Kind != report.KindExhibit || choices[0].Formats[0] != report.FormatPDF {
+		t.Errorf("first choice %+v", choices[0])
+	}
+}
+
+func TestWriteReportRefusesAMisleadingName(t *testing.T) {
+	s := demoSession(t, false)
+	render := func(context.Context, *record.Record, report.Options, io.Writer) error { return nil }
+	for _, c := range []struct {
+		name string
+		f    report.Format
+		ok   bool
+	}{{"a.pdf", report.FormatJSONLD, false}, {"a.json", report.FormatJSONLD, true}, {"a.HTML", report.FormatHTML, true}, {"a", report.FormatPDF, true}, {"a.html", report.FormatPDF, false}} {
+		_, err := WriteReport(context.Background(), s, render, ReportRequest{Kind: report.KindExhibit, Format: c.f, Marking: "OFFICIAL",
+			Recipient: "r", Reason: "x", Path: filepath.Join(t.TempDir(), c.name)}, time.Now())
+		if (err == nil) != c.ok {
+			t.Errorf("%s as %s: %v", c.name, c.f, err)
+		}
 	}
 }

@@ -74,7 +74,7 @@ func Search(ctx context.Context, s *Session, term, reason string) (*SearchResult
 		}
 		res.Count++
 		if len(res.Hits) < MaxSearchHits {
-			res.Hits = append(res.Hits, SearchHit{ID: a.ID, Kind: a.Kind, Family: FamilyOf(fams, a.Kind), Field: field, Value: short(value, 200)})
+			res.Hits = append(res.Hits, SearchHit{ID: a.ID, Kind: a.Kind, Family: FamilyOf(fams, a.Kind), Field: field, Value: snippet(value, needle, 200)})
 		} else {
 			res.Truncated = true
 		}
@@ -88,4 +88,23 @@ func Search(ctx context.Context, s *Session, term, reason string) (*SearchResult
 		return nil, fmt.Errorf("log the search: %w", err)
 	}
 	return res, nil
+}
+
+// snippet shortens v to about n runes around the first match of needle
+// (lower case), so a long value shows where it matched.
+func snippet(v, needle string, n int) string {
+	r := []rune(v)
+	if len(r) <= n {
+		return short(v, n)
+	}
+	at := len([]rune(v[:max(strings.Index(strings.ToLower(v), needle), 0)]))
+	if len(strings.ToLower(v)) != len(v) {
+		at = 0 // lower-casing changed byte lengths: no safe offset, show the start
+	}
+	start := max(0, min(at-n/3, len(r)-n))
+	out := short(string(r[start:]), n)
+	if start > 0 {
+		out = "…" + out
+	}
+	return out
 }

@@ -2,38 +2,9 @@ package main
 
 import (
 	"github.com/loupe-forensics/loupe/artefacts"
-	"github.com/loupe-forensics/loupe/artefacts/chats/discord"
-	"github.com/loupe-forensics/loupe/artefacts/chats/element"
-	"github.com/loupe-forensics/loupe/artefacts/chats/gajim"
-	"github.com/loupe-forensics/loupe/artefacts/chats/pidgin"
-	"github.com/loupe-forensics/loupe/artefacts/chats/psi"
-	"github.com/loupe-forensics/loupe/artefacts/chats/qtox"
-	"github.com/loupe-forensics/loupe/artefacts/chats/signal"
-	"github.com/loupe-forensics/loupe/artefacts/chats/skype"
-	"github.com/loupe-forensics/loupe/artefacts/chats/telegram"
-	"github.com/loupe-forensics/loupe/artefacts/filetype"
-	"github.com/loupe-forensics/loupe/artefacts/notable"
-	"github.com/loupe-forensics/loupe/artefacts/pgp"
-	"github.com/loupe-forensics/loupe/artefacts/tor"
-	"github.com/loupe-forensics/loupe/artefacts/wallets"
+	"github.com/loupe-forensics/loupe/artefacts/all"
 )
 
-// buildRegistry lists every parser examine runs, by constructor. There is
-// no init() registration: a parser runs only if it is named here. The order
-// is the order parsers are offered each file; findings are compared as sets,
-// so it does not change results. Add new parsers at the end of the list.
-func buildRegistry() (*artefacts.Registry, error) {
-	return artefacts.NewRegistry(
-		filetype.New(),
-		notable.New(),
-		wallets.NewElectrum(),
-		wallets.NewEthKeystore(),
-		wallets.NewBitcoinCore(), wallets.NewMetaMask(), wallets.NewAtomic(),
-		wallets.NewExodus(), wallets.NewMonero(), wallets.NewWasabi(), wallets.NewLedgerLive(),
-		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(), pgp.NewKeyboxd(), pgp.NewTofu(), pgp.NewConfig(), pgp.NewThunderbird(), pgp.NewLinker(),
-		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(), tor.NewPrefs(), tor.NewSession(), tor.NewBrowserDB(), tor.NewInstall(), tor.NewProfileJSON(), tor.NewOnionAuth(), tor.NewConsensus(),
-		pidgin.NewAccounts(), pidgin.NewBuddyList(), pidgin.NewLog(), pidgin.NewOTRPrivateKey(), pidgin.NewOTRFingerprints(),
-		gajim.New(), psi.NewAccounts(), psi.NewHistory(), telegram.NewTData(telegram.Options{}), element.New(), discord.New(),
-		signal.New(signal.Options{}), qtox.NewProfile(qtox.Options{}), qtox.NewHistory(), skype.New(),
-	)
-}
+// buildRegistry is the parser list every examination runs (artefacts/all),
+// shared with the desktop app.
+func buildRegistry() (*artefacts.Registry, error) { return all.New() }

@@ -2,24 +2,9 @@ package main
 
 import (
 	"github.com/loupe-forensics/loupe/artefacts"
-	"github.com/loupe-forensics/loupe/artefacts/filetype"
-	"github.com/loupe-forensics/loupe/artefacts/notable"
-	"github.com/loupe-forensics/loupe/artefacts/pgp"
-	"github.com/loupe-forensics/loupe/artefacts/tor"
-	"github.com/loupe-forensics/loupe/artefacts/wallets"
+	"github.com/loupe-forensics/loupe/artefacts/all"
 )
 
-// buildRegistry lists the parsers the app's examinations run: the same
-// constructors, in the same order, as loupe-cli's buildRegistry
-// (cmd/loupe-cli/registry.go), so a record made here reproduces with the
-// CLI. registry_test.go fails when the two lists differ.
-func buildRegistry() (*artefacts.Registry, error) {
-	return artefacts.NewRegistry(
-		filetype.New(),
-		notable.New(),
-		wallets.NewElectrum(),
-		wallets.NewEthKeystore(),
-		pgp.NewKeyring(), pgp.NewPrivateKey(), pgp.NewArmour(), pgp.NewTrustDB(),
-		tor.NewOnionService(), tor.NewState(), tor.NewTorrc(), tor.NewPrefs(), tor.NewSession(), tor.NewBrowserDB(), tor.NewInstall(), tor.NewProfileJSON(), tor.NewOnionAuth(), tor.NewConsensus(),
-	)
-}
+// buildRegistry is the parser list every examination runs (artefacts/all):
+// the same as loupe-cli's, so a record made here reproduces with the CLI.
+func buildRegistry() (*artefacts.Registry, error) { return all.New() }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -18,7 +20,8 @@ func ArtefactsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 	if s.Record == nil {
 		return noRecord()
 	}
-	return NewArtefactsView(s, w).Content()
+	v := NewArtefactsView(s, w)
+	return lazy(v.Content(), v.load)
 }
 
 // ArtefactsView is the artefact navigator: families on the left, the
@@ -41,14 +44,15 @@ type ArtefactsView struct {
 	content fyne.CanvasObject
 	loaded  chan struct{} // closed when the index is in place (tests wait on it)
 	// firstShown is closed when the first family's table is in place.
-	firstShown chan struct{}
+	firstShown   chan struct{}
+	firstShownAt time.Time
 	// cellUpdates counts table cells filled, to show the table only ever
 	// fills what is on screen (UI goroutine only).
 	cellUpdates int
 }
 
-// NewArtefactsView builds the navigator and loads the index off the UI
-// goroutine.
+// NewArtefactsView builds the navigator; its load (the tab runs it off the
+// UI goroutine when first shown) fills it.
 func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 	v := &ArtefactsView{S: s, win: w, loaded: make(chan struct{}), firstShown: make(chan struct{})}
 	v.Status = widget.NewLabel("Loading artefacts…")
@@ -102,8 +106,6 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 	outer := container.NewHSplit(left, split)
 	outer.Offset = 0.16
 	v.content = container.NewBorder(nil, v.Status, nil, nil, outer)
-
-	go v.load()
 	return v
 }
 
@@ -117,7 +119,7 @@ func (v *ArtefactsView) load() {
 	ctx := context.Background()
 	fam, rows, err := viewmodel.FirstFamily(ctx, v.S)
 	fyne.Do(func() {
-		defer close(v.firstShown)
+		defer func() { v.firstShownAt = time.Now(); close(v.firstShown) }()
 		if err != nil || fam == "" {
 			return
 		}
@@ -384,6 +386,41 @@ func (d *DetailPane) tag() {
 		})
 	}()
 }
+
+// lazyView holds a view's content and starts its loading (on a goroutine)
+// the first time it is shown at a size: a tab nobody opens reads nothing,
+// and the shell's construction never races a view's first load.
+type lazyView struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	start   func()
+	once    sync.Once
+}
+
+func lazy(content fyne.CanvasObject, start func()) fyne.CanvasObject {
+	l := &lazyView{content: content, start: start}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *lazyView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(l.content) }
+
+// Show starts the load when a hidden tab is selected.
+func (l *lazyView) Show() {
+	l.BaseWidget.Show()
+	l.kick()
+}
+
+// Resize starts the load when the view is laid out visible (a selected
+// tab, or the window's content).
+func (l *lazyView) Resize(s fyne.Size) {
+	l.BaseWidget.Resize(s)
+	if l.Visible() && !s.IsZero() {
+		l.kick()
+	}
+}
+
+func (l *lazyView) kick() { l.once.Do(func() { go l.start() }) }
 
 // noRecord stands in for a view that needs a record when only evidence
 // is open (nothing is recorded then, so nothing can be listed or written).

@@ -143,12 +143,3 @@ func waitDone(t testing.TB, c <-chan error, what string) error {
 		return nil
 	}
 }
-
-func waitClosed(t testing.TB, c <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-c:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not load", what)
-	}
-}

@@ -27,7 +27,7 @@ func TestArtefactsRowSelectShowsDetailAndSource(t *testing.T) {
 	v := NewArtefactsView(s, w)
 	w.SetContent(v.Content())
 	w.Resize(fyne.NewSize(1200, 700))
-	waitClosed(t, v.loaded, "the navigator")
+	v.load() // the tab runs it off the UI goroutine; here it runs on the test goroutine
 
 	// The family list shows every family with its count, Warnings last.
 	if n := v.Families.Length(); n != len(viewmodel.Families())+1 {
@@ -101,7 +101,7 @@ func TestDetailPaneTags(t *testing.T) {
 	s := viewsSession(t, false)
 	v := NewArtefactsView(s, w)
 	w.SetContent(v.Content())
-	waitClosed(t, v.loaded, "the navigator")
+	v.load() // the tab runs it off the UI goroutine; here it runs on the test goroutine
 	v.SelectFamily("Wallets")
 	id := v.Rows()[0].ID
 	v.Table.Select(widget.TableCellID{Row: 0, Col: 0})

@@ -19,7 +19,8 @@ func NotesTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 	if s.Record == nil {
 		return noRecord()
 	}
-	return NewNotesView(s, w).Content()
+	v := NewNotesView(s, w)
+	return lazy(v.Content(), v.reload)
 }
 
 // NotesView lists the contemporaneous notes (each timestamped by the record
@@ -43,7 +44,8 @@ type NotesView struct {
 	content fyne.CanvasObject
 }
 
-// NewNotesView builds the view and reads the notes off the UI goroutine.
+// NewNotesView builds the view; reload (run off the UI goroutine by the
+// tab when first shown) reads the notes and tags.
 func NewNotesView(s *viewmodel.Session, w fyne.Window) *NotesView {
 	v := &NotesView{S: s, Done: make(chan error, 16)}
 	v.List = widget.NewList(
@@ -104,7 +106,6 @@ func NewNotesView(s *viewmodel.Session, w fyne.Window) *NotesView {
 	split := container.NewVSplit(notes, tags)
 	split.Offset = 0.65
 	v.content = split
-	go v.reload()
 	return v
 }
 
@@ -112,28 +113,41 @@ func NewNotesView(s *viewmodel.Session, w fyne.Window) *NotesView {
 func (v *NotesView) Content() fyne.CanvasObject { return v.content }
 
 func (v *NotesView) reload() {
+	notes, tags, err := v.read()
+	fyne.Do(func() {
+		v.apply(notes, tags, err)
+		v.signal(err)
+	})
+}
+
+func (v *NotesView) read() ([]viewmodel.NoteLine, []viewmodel.TagLine, error) {
 	ctx := context.Background()
 	notes, err := viewmodel.Notes(ctx, v.S)
-	var tags []viewmodel.TagLine
-	if err == nil {
-		tags, err = viewmodel.Tags(ctx, v.S)
+	if err != nil {
+		return nil, nil, err
 	}
-	fyne.Do(func() {
-		if err != nil {
-			v.Status.SetText("Could not read notes: " + err.Error())
-		} else {
-			v.Notes, v.TagRows = notes, tags
-			v.List.Refresh()
-			v.Tags.Refresh()
-			if len(notes) > 0 {
-				v.List.ScrollToBottom()
-			}
-		}
-		select {
-		case v.Done <- err:
-		default:
-		}
-	})
+	tags, err := viewmodel.Tags(ctx, v.S)
+	return notes, tags, err
+}
+
+func (v *NotesView) apply(notes []viewmodel.NoteLine, tags []viewmodel.TagLine, err error) {
+	if err != nil {
+		v.Status.SetText("Could not read notes: " + err.Error())
+		return
+	}
+	v.Notes, v.TagRows = notes, tags
+	v.List.Refresh()
+	v.Tags.Refresh()
+	if len(notes) > 0 {
+		v.List.ScrollToBottom()
+	}
+}
+
+func (v *NotesView) signal(err error) {
+	select {
+	case v.Done <- err:
+	default:
+	}
 }
 
 func (v *NotesView) add() {
@@ -150,20 +164,24 @@ func (v *NotesView) add() {
 	v.Add.Disable()
 	go func() {
 		seq, err := viewmodel.AddNote(context.Background(), v.S, text, corrects)
+		var notes []viewmodel.NoteLine
+		var tags []viewmodel.TagLine
+		var rerr error
+		if err == nil {
+			notes, tags, rerr = v.read()
+		}
 		fyne.Do(func() {
 			v.Add.Enable()
 			if err != nil {
 				v.Status.SetText("Not recorded: " + err.Error())
-				select {
-				case v.Done <- err:
-				default:
-				}
+				v.signal(err)
 				return
 			}
 			v.Entry.SetText("")
 			v.Corrects.SetText("")
 			v.Status.SetText(fmt.Sprintf("Note recorded as audit entry #%d.", seq))
-			go v.reload()
+			v.apply(notes, tags, rerr)
+			v.signal(rerr)
 		})
 	}()
 }

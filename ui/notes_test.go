@@ -21,6 +21,7 @@ func TestNotesViewEntersNoteAndCorrection(t *testing.T) {
 	s := viewsSession(t, false)
 	v := NewNotesView(s, w)
 	w.SetContent(v.Content())
+	v.reload()
 	waitDone(t, v.Done, "the first load")
 	if len(v.Notes) != 0 {
 		t.Fatalf("%d notes on a fresh record", len(v.Notes))
@@ -71,6 +72,7 @@ func TestNotesViewReviewNote(t *testing.T) {
 	s := viewsSession(t, true)
 	v := NewNotesView(s, w)
 	w.SetContent(v.Content())
+	v.reload()
 	waitDone(t, v.Done, "the first load")
 	test.Type(v.Entry, "Review: run 1 reproduced, sweep run checked by hand")
 	test.Tap(v.Add)

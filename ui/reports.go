@@ -26,12 +26,14 @@ func ReportsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 	if s.Record == nil {
 		return noRecord()
 	}
-	return NewReportsView(s, w, reports.Render).Content()
+	v := NewReportsView(s, w, reports.Render)
+	return lazy(v.Content(), v.loadHistory)
 }
 
 // ShowReportDialog opens the report form in a dialog over w.
 func ShowReportDialog(s *viewmodel.Session, w fyne.Window) {
 	v := NewReportsView(s, w, reports.Render)
+	go v.loadHistory()
 	d := dialog.NewCustom("Write a report", "Close", v.Form(), w)
 	d.Resize(fyne.NewSize(640, 520))
 	d.Show()
@@ -104,7 +106,6 @@ func NewReportsView(s *viewmodel.Session, w fyne.Window, render viewmodel.Report
 	v.content = container.NewHSplit(container.NewVScroll(v.form),
 		container.NewBorder(widget.NewLabelWithStyle("Reports and exports from this record", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 			container.NewVScroll(v.History)))
-	go v.loadHistory()
 	return v
 }
 
@@ -184,6 +185,11 @@ func (v *ReportsView) write() {
 	now := v.Now()
 	go func() {
 		out, err := viewmodel.WriteReport(context.Background(), v.S, v.render, req, now)
+		var hist []string
+		var herr error
+		if err == nil {
+			hist, herr = v.history()
+		}
 		fyne.Do(func() {
 			v.Write.Enable()
 			if err != nil {
@@ -193,7 +199,7 @@ func (v *ReportsView) write() {
 				v.Status.SetText(fmt.Sprintf("Written %s (%d bytes, SHA-256 %s); export recorded as audit entry #%d.", out.Path, out.Size, out.SHA256, out.Seq))
 				v.Path.SetText("")
 				v.suggestPath()
-				go v.loadHistory()
+				v.showHistory(hist, herr)
 			}
 			select {
 			case v.Done <- err:
@@ -204,6 +210,23 @@ func (v *ReportsView) write() {
 }
 
 func (v *ReportsView) loadHistory() {
+	lines, err := v.history()
+	fyne.Do(func() { v.showHistory(lines, err) })
+}
+
+func (v *ReportsView) showHistory(lines []string, err error) {
+	switch {
+	case err != nil:
+		v.History.SetText("Could not read the export log: " + err.Error())
+	case len(lines) == 0:
+		v.History.SetText("none yet")
+	default:
+		v.History.SetText(strings.Join(lines, "\n"))
+	}
+}
+
+// history lists the report and export entries of the record.
+func (v *ReportsView) history() ([]string, error) {
 	ctx := context.Background()
 	var lines []string
 	var err error
@@ -222,14 +245,5 @@ func (v *ReportsView) loadHistory() {
 				p.Export.Recipient, p.Export.Justification, p.Export.Path, p.Export.SHA256))
 		}
 	}
-	fyne.Do(func() {
-		switch {
-		case err != nil:
-			v.History.SetText("Could not read the export log: " + err.Error())
-		case len(lines) == 0:
-			v.History.SetText("none yet")
-		default:
-			v.History.SetText(strings.Join(lines, "\n"))
-		}
-	})
+	return lines, err
 }

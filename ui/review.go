@@ -21,7 +21,8 @@ func ReviewTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 	if s.Record == nil {
 		return noRecord()
 	}
-	return NewReviewView(s, w).Content()
+	v := NewReviewView(s, w)
+	return lazy(v.Content(), v.loadReviews)
 }
 
 // ReviewView is the peer reviewer's bench: verify the chain and reproduce
@@ -108,7 +109,6 @@ func NewReviewView(s *viewmodel.Session, w fyne.Window) *ReviewView {
 	split.Offset = 0.55
 	v.content = split
 	v.refresh()
-	go v.loadReviews()
 	return v
 }
 
@@ -168,6 +168,7 @@ func (v *ReviewView) signOff() {
 	v.SignOff.Disable()
 	go func() {
 		seq, err := v.VM.SignOff(context.Background(), rv)
+		list, lerr := v.VM.Reviews(context.Background())
 		fyne.Do(func() {
 			v.SignOff.Enable()
 			if err != nil {
@@ -175,7 +176,7 @@ func (v *ReviewView) signOff() {
 			} else {
 				v.Status.SetText(fmt.Sprintf("Signed off as audit entry #%d.", seq))
 			}
-			go v.loadReviews()
+			v.showReviews(list, lerr)
 			v.signal(err)
 		})
 	}()
@@ -183,16 +184,18 @@ func (v *ReviewView) signOff() {
 
 func (v *ReviewView) loadReviews() {
 	list, err := v.VM.Reviews(context.Background())
-	fyne.Do(func() {
-		switch {
-		case err != nil:
-			v.Reviews.SetText("Could not read sign-offs: " + err.Error())
-		case len(list) == 0:
-			v.Reviews.SetText("none yet")
-		default:
-			v.Reviews.SetText(strings.Join(list, "\n"))
-		}
-	})
+	fyne.Do(func() { v.showReviews(list, err) })
+}
+
+func (v *ReviewView) showReviews(list []string, err error) {
+	switch {
+	case err != nil:
+		v.Reviews.SetText("Could not read sign-offs: " + err.Error())
+	case len(list) == 0:
+		v.Reviews.SetText("none yet")
+	default:
+		v.Reviews.SetText(strings.Join(list, "\n"))
+	}
 }
 
 func (v *ReviewView) signal(err error) {

@@ -50,7 +50,7 @@ func TestScreenshotViews(t *testing.T) {
 		w.Resize(size)
 		av := NewArtefactsView(s, w)
 		w.SetContent(av.Content())
-		waitClosed(t, av.loaded, "the navigator")
+		av.load()
 		av.Table.Select(widget.TableCellID{Row: 2, Col: 1})
 		waitDone(t, av.Detail.Done, "the detail")
 		shoot("artefacts-"+variant+".png", w)
@@ -70,7 +70,7 @@ func TestScreenshotViews(t *testing.T) {
 		w2.Resize(size)
 		tv := NewTimelineView(s, w2)
 		w2.SetContent(tv.Content())
-		waitClosed(t, tv.loaded, "the timeline")
+		tv.load()
 		busiest := 0
 		for i, b := range tv.Buckets {
 			if b.Total > tv.Buckets[busiest].Total {
@@ -96,6 +96,7 @@ func TestScreenshotViews(t *testing.T) {
 		w4.Resize(size)
 		nv := NewNotesView(s, w4)
 		w4.SetContent(nv.Content())
+		nv.reload()
 		waitDone(t, nv.Done, "the notes")
 		for _, n := range []string{"Exhibit ABC/1 received sealed (seal 0042), bag intact.", "Examined the Tor Browser profile: bridges configured, session store read."} {
 			nv.Entry.SetText(n)

@@ -19,7 +19,8 @@ func TimelineTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 	if s.Record == nil {
 		return noRecord()
 	}
-	return NewTimelineView(s, w).Content()
+	v := NewTimelineView(s, w)
+	return lazy(v.Content(), v.load)
 }
 
 // familyColours are the plot's colours per family,
@@ -58,7 +59,8 @@ type TimelineView struct {
 	loaded  chan struct{}
 }
 
-// NewTimelineView builds the view and loads events off the UI goroutine.
+// NewTimelineView builds the view; load (run off the UI goroutine by the
+// tab when first shown) reads the events.
 func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 	v := &TimelineView{S: s, loaded: make(chan struct{}), picked: -1}
 	v.Plot = newTimelinePlot(v)
@@ -99,7 +101,6 @@ func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 	split := container.NewVSplit(plot, list)
 	split.Offset = 0.55
 	v.content = split
-	go v.load()
 	return v
 }
 

@@ -478,34 +478,140 @@ func validate(t *testing.T, graph []byte) (bool, string) {
 	return err == nil && strings.Contains(string(out), "CASE validation: conforms"), string(out)
 }
 
+// sample returns a closed sample of a rendered graph for the SHACL
+// validator, which needs about half a second per node (shacl-engine runs
+// UCO's SPARQL constraints once per UcoThing): every node except the
+// repeated source files and observables, of which the first few of each
+// class are kept with their facets, hashes and the file they derive from.
+// References to nodes left out are dropped. Every class and property the
+// renderer writes is in the sample; the repeated nodes come from the same
+// code as the ones kept.
+func sample(t *testing.T, graph []byte, perClass int) []byte {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(graph, &d); err != nil {
+		t.Fatal(err)
+	}
+	nodes := d["@graph"].([]any)
+	byID := map[string]map[string]any{}
+	for _, n := range nodes {
+		m := n.(map[string]any)
+		byID[m["@id"].(string)] = m
+	}
+	repeatedClass := func(m map[string]any) string {
+		if hasType(m, "uco-observable:Image") {
+			return ""
+		}
+		for _, c := range []string{"uco-observable:File", "uco-observable:URL", "uco-observable:EmailAddress", "uco-observable:DomainName", "uco-observable:DigitalAccount"} {
+			if hasType(m, c) {
+				return c
+			}
+		}
+		return ""
+	}
+	var closure func(id string, set map[string]bool)
+	closure = func(id string, set map[string]bool) {
+		set[id] = true
+		for _, f := range idsOf(byID[id]["uco-core:hasFacet"]) {
+			set[f] = true
+			for _, h := range idsOf(byID[f]["uco-observable:hash"]) {
+				set[h] = true
+			}
+		}
+	}
+	repeated := map[string]bool{}
+	for _, n := range nodes {
+		if m := n.(map[string]any); repeatedClass(m) != "" {
+			closure(m["@id"].(string), repeated)
+		}
+	}
+	keep := map[string]bool{}
+	for id := range byID {
+		if !repeated[id] {
+			keep[id] = true
+		}
+	}
+	count := map[string]int{}
+	for _, n := range nodes {
+		m := n.(map[string]any)
+		if c := repeatedClass(m); c != "" {
+			if count[c]++; count[c] <= perClass {
+				closure(m["@id"].(string), keep)
+				for _, from := range idsOf(m["case-investigation:wasDerivedFrom"]) {
+					closure(from, keep)
+				}
+			}
+		}
+	}
+	var out []any
+	for _, n := range nodes {
+		m := n.(map[string]any)
+		if !keep[m["@id"].(string)] {
+			continue
+		}
+		for k, v := range m {
+			switch x := v.(type) {
+			case map[string]any:
+				if id, ok := x["@id"].(string); ok && !keep[id] {
+					delete(m, k)
+				}
+			case []any:
+				var kept []any
+				for _, e := range x {
+					if em, ok := e.(map[string]any); ok {
+						if id, ok := em["@id"].(string); ok && !keep[id] {
+							continue
+						}
+					}
+					kept = append(kept, e)
+				}
+				if len(kept) == 0 {
+					delete(m, k)
+				} else {
+					m[k] = kept
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	d["@graph"] = out
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestCASEValidates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SHACL validation takes a while")
 	}
 	ex := examineFixture(t)
-	good := render(t, ex.open(t))
-	t.Run("examined", func(t *testing.T) {
+	examined := sample(t, render(t, ex.open(t)), 1)
+	hostile := render(t, hostileRecord(t))
+	// One validator run for both graphs (the ontology takes a while to
+	// load): a JSON-LD document may hold several graphs' nodes.
+	var a, b map[string]any
+	if err := json.Unmarshal(examined, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(hostile, &b); err != nil {
+		t.Fatal(err)
+	}
+	a["@graph"] = append(a["@graph"].([]any), b["@graph"].([]any)...)
+	both, _ := json.Marshal(a)
+	t.Run("examined and hostile", func(t *testing.T) {
 		t.Parallel()
-		if ok, out := validate(t, good); !ok {
-			t.Fatalf("CASE validation failed:\n%s", out)
-		}
-	})
-	t.Run("escaping", func(t *testing.T) {
-		t.Parallel()
-		if ok, out := validate(t, render(t, hostileRecord(t))); !ok {
+		if ok, out := validate(t, both); !ok {
 			t.Fatalf("CASE validation failed:\n%s", out)
 		}
 	})
 	// The validator must be able to fail: a size given as a string where
-	// UCO wants an xsd:integer, on the same real graph.
+	// UCO wants an xsd:integer.
 	t.Run("broken", func(t *testing.T) {
 		t.Parallel()
-		var d map[string]any
-		if err := json.Unmarshal(good, &d); err != nil {
-			t.Fatal(err)
-		}
 		broken := ""
-		for _, n := range d["@graph"].([]any) {
+		for _, n := range b["@graph"].([]any) {
 			m := n.(map[string]any)
 			if _, ok := m["uco-observable:sizeInBytes"]; ok && m["@type"] == "uco-observable:FileFacet" {
 				m["uco-observable:sizeInBytes"] = "seventy-nine"
@@ -516,8 +622,8 @@ func TestCASEValidates(t *testing.T) {
 		if broken == "" {
 			t.Fatal("no FileFacet with a size to break")
 		}
-		b, _ := json.Marshal(d)
-		ok, out := validate(t, b)
+		bad, _ := json.Marshal(b)
+		ok, out := validate(t, bad)
 		if ok {
 			t.Fatalf("a string sizeInBytes validated:\n%s", out)
 		}

@@ -229,17 +229,11 @@ func (v *BrowseView) ShowFolder(id string, sel *filesystem.Entry, off, length in
 			if err != nil {
 				v.ShowError(err)
 			}
-			v.mu.Lock()
-			v.list, v.node = list, id
-			v.mu.Unlock()
 			label := fmt.Sprintf("%s  (%d entries)", n.Path, list.Len())
 			if n.Deleted {
 				label += "  DELETED FOLDER"
 			}
-			v.Folder.SetText(label)
-			v.Table.UnselectAll()
-			v.Table.ScrollToTop()
-			v.Table.Refresh()
+			v.showList(id, list, label)
 			if sel != nil {
 				if row := list.IndexOf(sel); row >= 0 {
 					v.Table.ScrollTo(widget.TableCellID{Row: row, Col: 0})
@@ -250,6 +244,18 @@ func (v *BrowseView) ShowFolder(id string, sel *filesystem.Entry, off, length in
 			v.done()
 		})
 	}()
+}
+
+// showList puts a folder's list in the table; the table then asks only
+// for the rows it draws.
+func (v *BrowseView) showList(id string, list *viewmodel.FileList, label string) {
+	v.mu.Lock()
+	v.list, v.node = list, id
+	v.mu.Unlock()
+	v.Folder.SetText(label)
+	v.Table.UnselectAll()
+	v.Table.ScrollToTop()
+	v.Table.Refresh()
 }
 
 func (v *BrowseView) showNodeFields(n *viewmodel.TreeNode) {

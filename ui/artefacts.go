@@ -21,7 +21,7 @@ func ArtefactsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 		return noRecord()
 	}
 	v := NewArtefactsView(s, w)
-	return lazy(v.Content(), v.load)
+	return lazy(v.Content(), v.load, nil)
 }
 
 // ArtefactsView is the artefact navigator: families on the left, the
@@ -33,6 +33,7 @@ type ArtefactsView struct {
 	Table    *widget.Table
 	Detail   *DetailPane
 	Status   *widget.Label
+	Reload   *widget.Button
 
 	index  *viewmodel.ArtefactIndex
 	counts []viewmodel.FamilyCount
@@ -42,7 +43,6 @@ type ArtefactsView struct {
 
 	win     fyne.Window
 	content fyne.CanvasObject
-	loaded  chan struct{} // closed when the index is in place (tests wait on it)
 	// firstShown is closed when the first family's table is in place.
 	firstShown   chan struct{}
 	firstShownAt time.Time
@@ -54,8 +54,12 @@ type ArtefactsView struct {
 // NewArtefactsView builds the navigator; its load (the tab runs it off the
 // UI goroutine when first shown) fills it.
 func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
-	v := &ArtefactsView{S: s, win: w, loaded: make(chan struct{}), firstShown: make(chan struct{})}
+	v := &ArtefactsView{S: s, win: w, firstShown: make(chan struct{})}
 	v.Status = widget.NewLabel("Loading artefacts…")
+	v.Reload = widget.NewButtonWithIcon("Reload", theme.ViewRefreshIcon(), func() {
+		v.Status.SetText("Reading the record again…")
+		go v.readAll(context.Background())
+	})
 	v.Families = widget.NewList(
 		func() int { return len(v.counts) },
 		func() fyne.CanvasObject { return widget.NewLabel("Identifiers (00000)") },
@@ -105,7 +109,7 @@ func NewArtefactsView(s *viewmodel.Session, w fyne.Window) *ArtefactsView {
 	split.Offset = 0.62
 	outer := container.NewHSplit(left, split)
 	outer.Offset = 0.16
-	v.content = container.NewBorder(nil, v.Status, nil, nil, outer)
+	v.content = container.NewBorder(nil, container.NewBorder(nil, nil, nil, v.Reload, v.Status), nil, nil, outer)
 	return v
 }
 
@@ -115,7 +119,6 @@ func (v *ArtefactsView) Content() fyne.CanvasObject { return v.content }
 // load draws the first family from the record's kind index first, then
 // reads the whole record once for every family's rows and counts.
 func (v *ArtefactsView) load() {
-	defer close(v.loaded)
 	ctx := context.Background()
 	fam, rows, err := viewmodel.FirstFamily(ctx, v.S)
 	fyne.Do(func() {
@@ -127,6 +130,12 @@ func (v *ArtefactsView) load() {
 		v.showTable()
 		v.Status.SetText("Showing " + fam + "; reading the other families…")
 	})
+	v.readAll(ctx)
+}
+
+// readAll reads every family's rows and counts (the first load, and Reload:
+// new artefacts or tags, another display zone).
+func (v *ArtefactsView) readAll(ctx context.Context) {
 	ix, err := viewmodel.LoadArtefacts(ctx, v.S)
 	fyne.Do(func() {
 		if err != nil {
@@ -137,6 +146,11 @@ func (v *ArtefactsView) load() {
 		v.counts = ix.Counts()
 		v.Status.SetText(fmt.Sprintf("%d artefacts in %d families; times in %s.", ix.Total, len(ix.Families), v.S.DisplayZone()))
 		v.Families.Refresh()
+		if v.family != "" {
+			// A reload keeps the family shown, with its rows read again.
+			v.rows = ix.Rows[v.family]
+			v.Table.Refresh()
+		}
 		for i, c := range v.counts {
 			if (v.family == "" && c.Count > 0) || (v.family != "" && c.Name == v.family) {
 				v.Families.Select(i)
@@ -389,26 +403,41 @@ func (d *DetailPane) tag() {
 
 // lazyView holds a view's content and starts its loading (on a goroutine)
 // the first time it is shown at a size: a tab nobody opens reads nothing,
-// and the shell's construction never races a view's first load.
+// and the shell's construction never races a view's first load. again,
+// when set, runs (on a goroutine) each later time the tab is shown, for
+// views cheap enough to read afresh (notes, sign-offs, the export log).
 type lazyView struct {
 	widget.BaseWidget
-	content fyne.CanvasObject
-	start   func()
-	once    sync.Once
+	content   fyne.CanvasObject
+	start     func()
+	again     func()
+	once      sync.Once
+	wasHidden bool
 }
 
-func lazy(content fyne.CanvasObject, start func()) fyne.CanvasObject {
-	l := &lazyView{content: content, start: start}
+func lazy(content fyne.CanvasObject, start, again func()) fyne.CanvasObject {
+	l := &lazyView{content: content, start: start, again: again}
 	l.ExtendBaseWidget(l)
 	return l
 }
 
 func (l *lazyView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(l.content) }
 
-// Show starts the load when a hidden tab is selected.
+// Hide notes that the next Show is a return to the tab.
+func (l *lazyView) Hide() {
+	l.wasHidden = true
+	l.BaseWidget.Hide()
+}
+
+// Show starts the load when a hidden tab is selected, or reads again.
 func (l *lazyView) Show() {
 	l.BaseWidget.Show()
-	l.kick()
+	started := false
+	l.once.Do(func() { started = true; go l.start() })
+	if !started && l.wasHidden && l.again != nil {
+		go l.again()
+	}
+	l.wasHidden = false
 }
 
 // Resize starts the load when the view is laid out visible (a selected
@@ -416,11 +445,9 @@ func (l *lazyView) Show() {
 func (l *lazyView) Resize(s fyne.Size) {
 	l.BaseWidget.Resize(s)
 	if l.Visible() && !s.IsZero() {
-		l.kick()
+		l.once.Do(func() { go l.start() })
 	}
 }
-
-func (l *lazyView) kick() { l.once.Do(func() { go l.start() }) }
 
 // noRecord stands in for a view that needs a record when only evidence
 // is open (nothing is recorded then, so nothing can be listed or written).

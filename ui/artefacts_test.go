@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -142,5 +143,38 @@ func TestViewsWithoutRecord(t *testing.T) {
 		if o := tab(s, w); o == nil {
 			t.Error("a tab built nothing")
 		}
+	}
+}
+
+// A tab's view loads when first shown, never while hidden, once; showing
+// it again re-reads only views that asked for it.
+func TestLazyViewStartsOnFirstShow(t *testing.T) {
+	test.NewTempApp(t)
+	started, again := make(chan struct{}, 4), make(chan struct{}, 4)
+	l := lazy(widget.NewLabel("x"), func() { started <- struct{}{} }, func() { again <- struct{}{} })
+	l.Hide()
+	l.Resize(fyne.NewSize(100, 100)) // a hidden tab laid out: nothing read
+	select {
+	case <-started:
+		t.Fatal("a hidden view started loading")
+	case <-time.After(100 * time.Millisecond):
+	}
+	l.Show()
+	waitSignal(t, started, "the first load")
+	l.Resize(fyne.NewSize(200, 200))
+	l.Hide()
+	l.Show()
+	waitSignal(t, again, "the reload on return")
+	if len(started) != 0 {
+		t.Error("the first load ran twice")
+	}
+}
+
+func waitSignal(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s did not run", what)
 	}
 }

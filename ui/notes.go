@@ -20,7 +20,7 @@ func NotesTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 		return noRecord()
 	}
 	v := NewNotesView(s, w)
-	return lazy(v.Content(), v.reload)
+	return lazy(v.Content(), v.reload, v.reload)
 }
 
 // NotesView lists the contemporaneous notes (each timestamped by the record

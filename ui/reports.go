@@ -27,7 +27,7 @@ func ReportsTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 		return noRecord()
 	}
 	v := NewReportsView(s, w, reports.Render)
-	return lazy(v.Content(), v.loadHistory)
+	return lazy(v.Content(), v.loadHistory, v.loadHistory)
 }
 
 // ShowReportDialog opens the report form in a dialog over w.

@@ -22,7 +22,7 @@ func ReviewTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 		return noRecord()
 	}
 	v := NewReviewView(s, w)
-	return lazy(v.Content(), v.loadReviews)
+	return lazy(v.Content(), v.loadReviews, v.loadReviews)
 }
 
 // ReviewView is the peer reviewer's bench: verify the chain and reproduce

@@ -115,7 +115,7 @@ func (d *DisplaySettings) SetZone(name string) bool {
 	}
 	d.S.Zone = loc
 	now := time.Now()
-	d.Status.SetText("Times now shown in " + loc.String() + " (" + now.In(loc).Format("MST, UTC-07:00") + " today). Views refresh when reopened.")
+	d.Status.SetText("Times now shown in " + loc.String() + " (" + now.In(loc).Format("MST, UTC-07:00") + " today). Notes, reviews and reports show it when reopened; Reload the artefacts and the timeline.")
 	if d.S.Changed != nil {
 		d.S.Changed()
 	}

@@ -20,7 +20,7 @@ func TimelineTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 		return noRecord()
 	}
 	v := NewTimelineView(s, w)
-	return lazy(v.Content(), v.load)
+	return lazy(v.Content(), v.load, nil)
 }
 
 // familyColours are the plot's colours per family,
@@ -44,6 +44,7 @@ type TimelineView struct {
 	Plot    *TimelinePlot
 	ZoomIn  *widget.Button
 	ZoomOut *widget.Button
+	Reload  *widget.Button // reads the record again (new artefacts, another display zone)
 	Caption *widget.Label
 	Legend  *fyne.Container
 	Events  *widget.List
@@ -56,13 +57,12 @@ type TimelineView struct {
 	picked   int // index into Selected, -1 for none
 
 	content fyne.CanvasObject
-	loaded  chan struct{}
 }
 
 // NewTimelineView builds the view; load (run off the UI goroutine by the
 // tab when first shown) reads the events.
 func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
-	v := &TimelineView{S: s, loaded: make(chan struct{}), picked: -1}
+	v := &TimelineView{S: s, picked: -1}
 	v.Plot = newTimelinePlot(v)
 	v.Caption = widget.NewLabel("Loading the timeline…")
 	v.Caption.Wrapping = fyne.TextWrapWord
@@ -70,6 +70,7 @@ func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 	v.Status.Truncation = fyne.TextTruncateEllipsis
 	v.ZoomIn = widget.NewButtonWithIcon("Zoom in", theme.ZoomInIcon(), v.zoomIn)
 	v.ZoomOut = widget.NewButtonWithIcon("Zoom out", theme.ZoomOutIcon(), v.zoomOut)
+	v.Reload = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { go v.load() })
 	v.Legend = container.NewHBox()
 	v.Events = widget.NewList(
 		func() int { return len(v.Selected) },
@@ -95,7 +96,7 @@ func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 	v.ZoomIn.Disable()
 	v.ZoomOut.Disable()
 
-	top := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(v.ZoomOut, v.ZoomIn), nil, v.Caption), v.Legend)
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(v.Reload, v.ZoomOut, v.ZoomIn), nil, v.Caption), v.Legend)
 	plot := container.NewBorder(top, nil, nil, nil, v.Plot)
 	list := container.NewBorder(nil, container.NewBorder(nil, nil, nil, v.Show, v.Status), nil, nil, v.Events)
 	split := container.NewVSplit(plot, list)
@@ -108,7 +109,6 @@ func NewTimelineView(s *viewmodel.Session, w fyne.Window) *TimelineView {
 func (v *TimelineView) Content() fyne.CanvasObject { return v.content }
 
 func (v *TimelineView) load() {
-	defer close(v.loaded)
 	tl, err := viewmodel.LoadTimeline(context.Background(), v.S)
 	fyne.Do(func() {
 		if err != nil {

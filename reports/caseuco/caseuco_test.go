@@ -169,7 +169,7 @@ func TestExaminedRecord(t *testing.T) {
 			continue
 		}
 		kinds[a.Kind]++
-		if f := fileOf(a.Source); f != "" {
+		if f := pathOf(a.Source); f != "" {
 			sourceFiles[f] = true
 		}
 		if !strings.HasPrefix(a.Kind, "identifier.") {
@@ -395,16 +395,18 @@ func namedOnly(d *evidencetest.Disk, part int, path string) bool {
 	return false
 }
 
-// fileOf is the canonical string of an artefact's file (entry, or named
-// stream below it), or "".
-func fileOf(r *source.Ref) string {
+// pathOf identifies an artefact's file by partition and path (the
+// fixture has one file per path), so that references to an entry with and
+// without its inode count as one file; "" when not in a file.
+func pathOf(r *source.Ref) string {
 	chain := r.Chain()
 	for i := len(chain) - 1; i >= 0; i-- {
 		if chain[i].Type == source.TypeEntry {
+			p := chain[i].Locator
 			if i+1 < len(chain) && chain[i+1].Type == source.TypeStream {
-				i++
+				p += ":" + chain[i+1].Locator
 			}
-			return chain[i].String()
+			return strconv.Itoa(r.PartitionIndex()) + ":" + p
 		}
 	}
 	return ""

@@ -214,3 +214,49 @@ func isHex(s string, n int) bool {
 	}
 	return true
 }
+
+// entryIDs resolves file steps that name an entry by path without its
+// inode or MFT entry (a parser that referred to a companion file, such as
+// a SQLite WAL, by name) to the one entry with that path on the same file
+// system that the record names with an ID, so one file is one object.
+type entryIDs map[string][]string // parent key + "\x00" + path -> IDs
+
+func (ids entryIDs) note(step *source.Ref) {
+	e := entryOf(step)
+	if e == nil || e.ID == "" {
+		return
+	}
+	k := e.Parent.String() + "\x00" + e.Locator
+	for _, id := range ids[k] {
+		if id == e.ID {
+			return
+		}
+	}
+	ids[k] = append(ids[k], e.ID)
+}
+
+func (ids entryIDs) resolve(step *source.Ref) *source.Ref {
+	e := entryOf(step)
+	if e == nil || e.ID != "" {
+		return step
+	}
+	known := ids[e.Parent.String()+"\x00"+e.Locator]
+	if len(known) != 1 {
+		return step
+	}
+	r := e.Parent.Entry(e.Locator, known[0])
+	if step.Type == source.TypeStream {
+		r = r.Stream(step.Locator)
+	}
+	return r
+}
+
+func entryOf(step *source.Ref) *source.Ref {
+	if step.Type == source.TypeStream {
+		step = step.Parent
+	}
+	if step == nil || step.Type != source.TypeEntry || step.Parent == nil {
+		return nil
+	}
+	return step
+}

@@ -32,6 +32,7 @@ type ReviewView struct {
 	S        *viewmodel.Session
 	VM       *viewmodel.ReviewVM
 	Check    *widget.Button
+	Evidence *widget.Entry // image files to reproduce from, one per line
 	Progress *widget.ProgressBar
 	Activity *widget.ProgressBarInfinite
 	Status   *widget.Label
@@ -59,6 +60,10 @@ func NewReviewView(s *viewmodel.Session, w fyne.Window) *ReviewView {
 	v := &ReviewView{S: s, Done: make(chan error, 16)}
 	v.VM = viewmodel.NewReviewVM(s, func() { fyne.Do(v.refresh) })
 	v.Check = widget.NewButtonWithIcon("Verify and reproduce", theme.ConfirmIcon(), v.check)
+	v.Evidence = widget.NewMultiLineEntry()
+	v.Evidence.SetText(strings.Join(s.EvidencePaths, "\n"))
+	v.Evidence.SetPlaceHolder("The evidence image files to reproduce from, one per line (all segments of an E01)")
+	v.Evidence.SetMinRowsVisible(2)
 	v.Progress = widget.NewProgressBar()
 	v.Activity = widget.NewProgressBarInfinite()
 	v.Activity.Hide()
@@ -92,15 +97,18 @@ func NewReviewView(s *viewmodel.Session, w fyne.Window) *ReviewView {
 	if who == "" {
 		who = "(no examiner set up)"
 	}
-	mode := "Review mode: the record is open read-only; the sign-off is written with the reviewer's own key as " + who + "."
+	mode := "Review mode: the record is open read-only; review notes (Notes tab) and the sign-off are written with the reviewer's own key as " + who + "."
 	if !s.ReadOnly {
 		mode = "The record is open for examination as " + who + ". A peer review is normally done by someone else, from the start screen's “Open for review”."
 	}
 	signForm := widget.NewForm(
 		widget.NewFormItem("Type", v.Type), widget.NewFormItem("Scope", v.Scope), widget.NewFormItem("Findings", v.Findings),
 		widget.NewFormItem("Disagreements", v.Disagreements), widget.NewFormItem("Independence", v.Independence), widget.NewFormItem("Outcome", v.Outcome))
+	modeLabel := widget.NewLabel(mode)
+	modeLabel.Wrapping = fyne.TextWrapWord
 	left := container.NewVBox(
-		widget.NewLabel(mode),
+		modeLabel,
+		widget.NewLabelWithStyle("Evidence to reproduce from", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), v.Evidence,
 		container.NewHBox(v.Check), container.NewStack(v.Progress, v.Activity), v.Status,
 		container.NewStack(v.BannerBG, container.NewPadded(v.Banner)), v.Details)
 	right := container.NewVBox(widget.NewLabelWithStyle("Sign-off", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), signForm, v.SignOff,
@@ -148,6 +156,13 @@ func (v *ReviewView) refresh() {
 }
 
 func (v *ReviewView) check() {
+	var paths []string
+	for _, l := range strings.Split(v.Evidence.Text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			paths = append(paths, l)
+		}
+	}
+	v.VM.SetEvidence(paths)
 	v.Check.Disable()
 	go func() {
 		err := v.VM.Check(context.Background())

@@ -81,7 +81,11 @@ func NewShell(s *viewmodel.Session, w fyne.Window, title string) *Shell {
 		}
 		sh.Browse = NewBrowseView(s, viewmodel.NewBrowser(s.Disk, name), w)
 		sh.Browse.ShowError = func(err error) { sh.SetStatus("Problem: " + err.Error()) }
-		left = sh.Browse.Tree
+		// The tab area's panes have wide minimums (the hex grid); keep
+		// the tree readable beside them.
+		minWidth := canvas.NewRectangle(color.Transparent)
+		minWidth.SetMinSize(fyne.NewSize(320, 0))
+		left = container.NewStack(minWidth, sh.Browse.Tree)
 		sh.Browse.Tree.OpenBranch(viewmodel.ImageNodeID)
 	} else {
 		left = widget.NewLabel("Evidence not open:\nthe record can be read,\nbut the file tree needs the images.")

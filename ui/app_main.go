@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +35,9 @@ type App struct {
 	Start *StartView
 	Wiz   *WizardView
 	Shell *Shell
+	// ShowOnOpen ("N:/path") shows that file of partition N when an
+	// examination opens (for scripted screenshots).
+	ShowOnOpen string
 
 	session *viewmodel.Session
 }
@@ -152,9 +158,28 @@ func OpenSession(ctx context.Context, path string, readOnly bool, ex record.Exam
 	title := strings.TrimSpace(caseD["urn"] + " — exhibit " + exhibit["reference"])
 	images, err := viewmodel.SessionEvidence(ctx, rec)
 	if err == nil && len(images) > 0 {
-		s.EvidencePaths = images[0]
+		s.EvidencePaths = resolveEvidence(path, images[0])
 	}
 	return s, title, nil
+}
+
+// resolveEvidence finds recorded segment paths: as recorded when they
+// exist, else by base name beside the record (the sources row may hold the
+// names only, and a case folder usually keeps the images with the record).
+func resolveEvidence(recordPath string, segs []string) []string {
+	out := make([]string, len(segs))
+	for i, sgm := range segs {
+		out[i] = sgm
+		if _, err := os.Stat(sgm); err == nil {
+			continue
+		}
+		if alt := filepath.Join(filepath.Dir(recordPath), filepath.Base(sgm)); alt != sgm {
+			if _, err := os.Stat(alt); err == nil {
+				out[i] = alt
+			}
+		}
+	}
+	return out
 }
 
 // openSession opens the session's evidence (when it has paths and no Disk)
@@ -181,6 +206,13 @@ func (app *App) openSession(s *viewmodel.Session, title string) {
 	closeBtn := widget.NewButton("Close examination", app.ShowStart)
 	app.Win.SetContent(container.NewBorder(nil, container.NewHBox(closeBtn), nil, nil, app.Shell.Content()))
 	app.Shell.InstallShortcuts()
+	if part, p, ok := strings.Cut(app.ShowOnOpen, ":"); ok && app.Shell.Browse != nil {
+		if n, err := strconv.Atoi(part); err == nil {
+			if fsNode := app.Shell.Browse.B.Node(viewmodel.DirNodeID(n, "/")); fsNode != nil {
+				app.Shell.Browse.ShowSource(fsNode.Ref.Entry(p, "").At(0, 16))
+			}
+		}
+	}
 }
 
 // OpenEvidenceOnly shows the shell over images without a record (loupe

@@ -6,6 +6,10 @@
 //	loupe RECORD.loupe     opens a record for examination
 //	loupe --review RECORD  opens a record read-only for review
 //	loupe IMAGE...         browses evidence without a record (nothing is logged)
+//	loupe --new            the new-examination wizard
+//
+// With LOUPE_SHOW=N:/path the file at /path on partition N is shown once the
+// evidence is open (the screenshot script uses it).
 package main
 
 import (
@@ -38,7 +42,10 @@ func main() {
 	if review {
 		args = args[1:]
 	}
+	ctl.ShowOnOpen = os.Getenv("LOUPE_SHOW")
 	switch {
+	case len(args) == 1 && args[0] == "--new":
+		ctl.ShowWizard()
 	case len(args) == 1 && strings.HasSuffix(args[0], ".loupe"):
 		ctl.OpenRecord(args[0], review)
 	case len(args) > 0:

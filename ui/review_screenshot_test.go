@@ -65,6 +65,14 @@ func TestScreenshotViews(t *testing.T) {
 		av.Table.Select(widget.TableCellID{Row: 0, Col: 1})
 		waitDone(t, av.Detail.Done, "the identifier detail")
 		shoot("artefacts-identifiers.png", w)
+		for i, c := range av.counts {
+			if c.Name == "Chats" && c.Count > 0 {
+				av.Families.Select(i)
+				av.Table.Select(widget.TableCellID{Row: 1, Col: 1})
+				waitDone(t, av.Detail.Done, "the chat detail")
+				shoot("artefacts-chats.png", w)
+			}
+		}
 
 		w2 := test.NewTempWindow(t, nil)
 		w2.Resize(size)

@@ -208,7 +208,11 @@ func (v *TimelineView) showSource() {
 	}
 	e := v.Selected[v.picked]
 	go func() {
-		d, err := viewmodel.LoadDetail(context.Background(), v.S, e.ArtefactID, e.Kind)
+		ctx := context.Background()
+		d, err := viewmodel.LoadDetail(ctx, v.S, e.ArtefactID, e.Kind)
+		if err == nil {
+			_, err = v.S.LogView(ctx, e.ArtefactID, "source shown from the timeline")
+		}
 		if err != nil {
 			fyne.Do(func() { v.Status.SetText(err.Error()) })
 			return

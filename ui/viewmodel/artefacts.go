@@ -273,7 +273,48 @@ func (f formatter) attr(a finding.Attr) string {
 	case finding.TBool:
 		return strconv.FormatBool(a.Bool)
 	}
-	return a.Str
+	return Visible(a.Str)
+}
+
+// Visible makes invisible characters in evidence text visible: bidi
+// overrides and isolates (which can reorder what the examiner reads, as in
+// "txt.exe" shown as "exe.txt"), zero-width characters and control codes
+// other than tab and line breaks are printed as ⟨U+XXXX⟩. Everything else,
+// markup included, is shown exactly as recorded.
+func Visible(s string) string {
+	clean := true
+	for _, r := range s {
+		if hidden(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e || r == 0x200f || r == 0x061c:
+		return true // bidi embeddings, overrides, isolates and marks
+	case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff:
+		return true // zero-width space, joiners, word joiner, BOM
+	}
+	return false
 }
 
 func refString(r *source.Ref, fallback string) string {

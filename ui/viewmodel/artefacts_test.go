@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
@@ -190,5 +191,23 @@ func TestTimeAttrsLeaveOutExpiry(t *testing.T) {
 	got := TimeAttrs(a)
 	if len(got) != 2 || got[0].Name != "last_visit" || got[1].Name != "created" {
 		t.Errorf("TimeAttrs = %+v", got)
+	}
+}
+
+func TestVisibleShowsHiddenCharacters(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"invoice\u202Etxt.exe", "invoice⟨U+202E⟩txt.exe"},
+		{"a\u200Bb\x1b[31m", "a⟨U+200B⟩b⟨U+001B⟩[31m"},
+		{"line 1\nline 2\t<b>x</b>", "line 1\nline 2\t<b>x</b>"},
+		{"مرحبا שלום", "مرحبا שלום"},
+		{"\u2067x\u2069", "⟨U+2067⟩x⟨U+2069⟩"},
+	} {
+		if got := Visible(c.in); got != c.want {
+			t.Errorf("Visible(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	s := &Session{Zone: time.UTC}
+	if got := FormatAttr(s, finding.S("body", "x\u202Ey")); got != "x⟨U+202E⟩y" {
+		t.Errorf("FormatAttr = %q", got)
 	}
 }

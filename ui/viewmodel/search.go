@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
 )
 
@@ -63,7 +64,9 @@ func Search(ctx context.Context, s *Session, term, reason string) (*SearchResult
 				break
 			}
 			v := fm.attr(at)
-			if strings.Contains(strings.ToLower(v), needle) {
+			if strings.Contains(strings.ToLower(v), needle) || (at.Type == finding.TString && strings.Contains(strings.ToLower(at.Str), needle)) {
+				// The raw string too: a term typed with a hidden character
+				// matches what Visible shows marked.
 				field, value = at.Name, v
 			} else if !at.Time.IsZero() && strings.Contains(strings.ToLower(at.Time.UTC().Format("2006-01-02T15:04:05.999999999Z07:00")), needle) {
 				field, value = at.Name, v

@@ -171,7 +171,9 @@ func newScrollSurface(inner fyne.CanvasObject, scroll func(int)) *scrollSurface 
 	return s
 }
 
-func (s *scrollSurface) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(s.inner) }
+func (s *scrollSurface) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(s.inner)
+}
 
 // Scrolled moves three lines per wheel notch.
 func (s *scrollSurface) Scrolled(ev *fyne.ScrollEvent) {

@@ -372,6 +372,10 @@ func TestExaminedRecord(t *testing.T) {
 		t.Errorf("checked only %d of %d files against the manifest", checked, ex.files)
 	}
 
+	t.Logf("%d nodes: %d files (%d checked against the manifest), %d URLs, %d e-mail addresses, %d domains, %d accounts",
+		len(d.Graph), len(ofType(d, "uco-observable:File"))-1, checked, len(ofType(d, "uco-observable:URL")),
+		len(ofType(d, "uco-observable:EmailAddress")), len(ofType(d, "uco-observable:DomainName")), len(ofType(d, "uco-observable:DigitalAccount")))
+
 	// Sensitive: the tagged artefact and its value are absent.
 	if bytes.Contains(out, []byte(ex.value)) {
 		t.Errorf("sensitive value %q is in the export", ex.value)

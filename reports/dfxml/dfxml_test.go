@@ -318,6 +318,7 @@ func TestExaminedRecord(t *testing.T) {
 		t.Errorf("%d mapped runs of %d artefact ranges", mapped, wantRuns)
 	}
 	checkMappedBytes(t, rec, raw, files)
+	t.Logf("%d file objects (%d sized, %d checked against fls and the manifest), %d artefacts, %d mapped byte runs", len(files), sized, peerChecked, artefacts, mapped)
 }
 
 // checkMappedBytes reads the image at every mapped run of an ASCII sweep
@@ -363,6 +364,7 @@ func checkMappedBytes(t *testing.T, rec *record.Record, raw io.ReaderAt, files [
 	if checked < 100 {
 		t.Errorf("only %d mapped runs compared with the image", checked)
 	}
+	t.Logf("%d mapped runs compared byte for byte with the raw image", checked)
 }
 
 // pathOf identifies an artefact's file by partition and path (the

@@ -96,3 +96,23 @@ func TestDisplaySettingsZoneAndTheme(t *testing.T) {
 		t.Errorf("saved theme read back as %q", d2.Theme.Selected)
 	}
 }
+
+// The zone chosen for a record is remembered for that record only.
+func TestDisplayZoneRememberedPerRecord(t *testing.T) {
+	a := test.NewTempApp(t)
+	s := viewsSession(t, true)
+	d := NewDisplaySettings(s, a)
+	if !d.SetZone("America/New_York") {
+		t.Fatal("zone refused")
+	}
+	again := &viewmodel.Session{Record: s.Record}
+	NewDisplaySettings(again, a)
+	if again.DisplayZone().String() != "America/New_York" {
+		t.Errorf("reopened record shows %s", again.DisplayZone())
+	}
+	other := &viewmodel.Session{}
+	NewDisplaySettings(other, a)
+	if other.DisplayZone().String() != "Europe/London" {
+		t.Errorf("a session without that record shows %s", other.DisplayZone())
+	}
+}

@@ -16,6 +16,9 @@ import (
 // Preference keys.
 const (
 	prefTheme = "display.theme" // "light", "dark" or "" (follow the system)
+	// prefZone + record ID: the zone the examiner chose for that record,
+	// which overrides the case's display_zone on this workstation.
+	prefZone = "display.zone."
 )
 
 // variantTheme is the default theme pinned to one variant, so the
@@ -55,7 +58,8 @@ func DisplayTab(s *viewmodel.Session, w fyne.Window) fyne.CanvasObject {
 }
 
 // DisplaySettings holds the theme toggle (saved in the preferences) and
-// the display-zone selector (this session; times stay stored in UTC).
+// the display-zone selector (remembered per record on this workstation;
+// times stay stored in UTC).
 type DisplaySettings struct {
 	S      *viewmodel.Session
 	Theme  *widget.RadioGroup
@@ -90,6 +94,11 @@ func NewDisplaySettings(s *viewmodel.Session, a fyne.App) *DisplaySettings {
 	}
 	if a != nil {
 		ApplyTheme(a, cur)
+		if z := a.Preferences().String(d.zoneKey()); z != "" {
+			if loc, err := time.LoadLocation(z); err == nil {
+				s.Zone = loc
+			}
+		}
 	}
 	d.Zone = widget.NewSelectEntry(Zones)
 	d.Zone.SetText(s.DisplayZone().String())
@@ -114,12 +123,23 @@ func (d *DisplaySettings) SetZone(name string) bool {
 		return false
 	}
 	d.S.Zone = loc
+	if d.app != nil && d.zoneKey() != "" {
+		d.app.Preferences().SetString(d.zoneKey(), loc.String())
+	}
 	now := time.Now()
 	d.Status.SetText("Times now shown in " + loc.String() + " (" + now.In(loc).Format("MST, UTC-07:00") + " today). Notes, reviews and reports show it when reopened; Reload the artefacts and the timeline.")
 	if d.S.Changed != nil {
 		d.S.Changed()
 	}
 	return true
+}
+
+// zoneKey is the preference holding this record's zone ("" without a record).
+func (d *DisplaySettings) zoneKey() string {
+	if d.S.Record == nil {
+		return ""
+	}
+	return prefZone + d.S.Record.ID()
 }
 
 func removeIfEmpty(p string) error {

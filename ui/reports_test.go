@@ -107,7 +107,7 @@ func TestDisplayZoneRememberedPerRecord(t *testing.T) {
 	}
 	again := &viewmodel.Session{Record: s.Record}
 	NewDisplaySettings(again, a)
-	if again.DisplayZone().String() != "America/New_York" {
+	if again.DisplayZone().String() != "America/New_York" || RememberedZone(a, s.Record.ID()).String() != "America/New_York" {
 		t.Errorf("reopened record shows %s", again.DisplayZone())
 	}
 	other := &viewmodel.Session{}

@@ -94,8 +94,8 @@ func NewDisplaySettings(s *viewmodel.Session, a fyne.App) *DisplaySettings {
 	}
 	if a != nil {
 		ApplyTheme(a, cur)
-		if z := a.Preferences().String(d.zoneKey()); z != "" {
-			if loc, err := time.LoadLocation(z); err == nil {
+		if s.Record != nil {
+			if loc := RememberedZone(a, s.Record.ID()); loc != nil {
 				s.Zone = loc
 			}
 		}
@@ -132,6 +132,24 @@ func (d *DisplaySettings) SetZone(name string) bool {
 		d.S.Changed()
 	}
 	return true
+}
+
+// RememberedZone returns the zone the examiner chose for a record on this
+// workstation, or nil. The shell can apply it when it opens the record, so
+// its header shows the same zone as the views.
+func RememberedZone(a fyne.App, recordID string) *time.Location {
+	if a == nil || recordID == "" {
+		return nil
+	}
+	z := a.Preferences().String(prefZone + recordID)
+	if z == "" {
+		return nil
+	}
+	loc, err := time.LoadLocation(z)
+	if err != nil {
+		return nil
+	}
+	return loc
 }
 
 // zoneKey is the preference holding this record's zone ("" without a record).

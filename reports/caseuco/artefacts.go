@@ -14,6 +14,7 @@ import (
 type observable struct {
 	class, facet, prop, value string
 	note                      string // added to the description (coin, network)
+	display                   string // a DigitalAccountFacet displayName, for chat accounts
 }
 
 // coinKinds are the sweep's cryptocurrency address kinds.
@@ -53,6 +54,17 @@ func account(v, coin, network string) observable {
 	return observable{class: "uco-observable:DigitalAccount", facet: "uco-observable:AccountFacet", prop: "uco-observable:accountIdentifier", value: v, note: note}
 }
 
+// chatAccount is an account in a chat application: the examinee's own
+// (chat.account) or a contact's (chat.contact).
+func chatAccount(a record.StoredArtefact, idAttr, role string) observable {
+	note := strings.TrimSpace(role + " on " + str(a, "client"))
+	if p := str(a, "protocol"); p != "" {
+		note += " (" + p + ")"
+	}
+	return observable{class: "uco-observable:ApplicationAccount", facet: "uco-observable:AccountFacet",
+		prop: "uco-observable:accountIdentifier", value: str(a, idAttr), note: note, display: str(a, "name")}
+}
+
 // observablesOf maps an artefact to the observables UCO has classes for.
 func observablesOf(a record.StoredArtefact) []observable {
 	var out []observable
@@ -74,6 +86,11 @@ func observablesOf(a record.StoredArtefact) []observable {
 		add(account(str(a, "address"), str(a, "coin"), str(a, "network")))
 	case a.Kind == "tor.onion_service":
 		add(domain(str(a, "address")))
+	case a.Kind == "chat.account":
+		add(chatAccount(a, "account", "chat account"))
+		add(email(str(a, "email")))
+	case a.Kind == "chat.contact":
+		add(chatAccount(a, "contact", "chat contact"))
 	case strings.HasPrefix(a.Kind, "identifier."):
 		// keys, seeds, fingerprints, armour: no UCO class.
 	default:
@@ -147,6 +164,12 @@ func (b *builder) artefacts(ctx context.Context, sensitive map[int64]bool) (map[
 			key := fmt.Sprintf("artefact\x00%d\x00%d", a.ID, i)
 			facet := b.g.id("facet", key)
 			b.g.add(node{"@id": facet, "@type": o.facet, o.prop: o.value})
+			facets := []string{facet}
+			if o.display != "" {
+				df := b.g.id("display-facet", key)
+				b.g.add(node{"@id": df, "@type": "uco-observable:DigitalAccountFacet", "uco-observable:displayName": o.display})
+				facets = append(facets, df)
+			}
 			desc := fmt.Sprintf("%s, artefact %d by %s@%s", a.Kind, a.ID, a.Parser, a.ParserVersion)
 			if o.note != "" {
 				desc = o.note + "; " + desc
@@ -155,7 +178,7 @@ func (b *builder) artefacts(ctx context.Context, sensitive map[int64]bool) (map[
 				desc += "\nprovenance: " + a.Source.String()
 			}
 			id := b.g.id("observable", key)
-			n := node{"@id": id, "@type": o.class, "uco-core:hasFacet": []node{ref(facet)}, "uco-core:description": desc}
+			n := node{"@id": id, "@type": o.class, "uco-core:hasFacet": refs(facets), "uco-core:description": desc}
 			if derived != "" {
 				n["case-investigation:wasDerivedFrom"] = ref(derived)
 			}

@@ -20,13 +20,17 @@
 //     from the file-type parser and SHA-256), derived from its image;
 //   - artefacts as observables where UCO 1.4 has a class for them: URL
 //     (visited or found URLs), DomainName (onion addresses), EmailAddress,
-//     and DigitalAccount with an AccountFacet for cryptocurrency addresses
-//     (UCO has no cryptocurrency-address class; an address is the identifier
-//     of an account on the chain). Each carries its canonical provenance
+//     DigitalAccount with an AccountFacet for cryptocurrency addresses (UCO
+//     has no cryptocurrency-address class; an address is the identifier of
+//     an account on the chain), and ApplicationAccount (AccountFacet, and a
+//     DigitalAccountFacet with the display name) for chat accounts and chat
+//     contacts. Each carries its canonical provenance
 //     reference and record row id in its description and is derived from its
 //     File (or from the image, for swept disk regions). PGP keys, seeds and
 //     other artefacts have no UCO class and are left out: the technical
-//     record and the artefact listing carry them.
+//     record and the artefact listing carry them. Chat messages are not
+//     exported as observables (UCO's Message needs more than the record's
+//     parsers settle today).
 //
 // Sensitive material: artefacts tagged sensitive (CPIA; MG6D) are left out
 // of the graph entirely, and so is a source file whose only artefacts are

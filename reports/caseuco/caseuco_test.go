@@ -160,7 +160,7 @@ func TestExaminedRecord(t *testing.T) {
 	// What the record holds, counted independently of the renderer.
 	kinds := map[string]int{}
 	sourceFiles := map[string]bool{} // entry or stream steps
-	var emailAttrs, urlAttrs int
+	var emailAttrs, urlAttrs, chatAccounts int
 	for a, err := range rec.Artefacts(ctx, "") {
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +172,12 @@ func TestExaminedRecord(t *testing.T) {
 		if f := pathOf(a.Source); f != "" {
 			sourceFiles[f] = true
 		}
-		if !strings.HasPrefix(a.Kind, "identifier.") {
+		if a.Kind == "chat.account" || a.Kind == "chat.contact" {
+			if at, ok := (&finding.Artefact{Attrs: a.Attrs}).Get(strings.TrimPrefix(a.Kind, "chat.")); ok && at.Str != "" {
+				chatAccounts++
+			}
+		}
+		if !strings.HasPrefix(a.Kind, "identifier.") && a.Kind != "chat.contact" {
 			for _, at := range a.Attrs {
 				if at.Name == "email" && at.Str != "" {
 					emailAttrs++
@@ -206,6 +211,7 @@ func TestExaminedRecord(t *testing.T) {
 		{"uco-observable:EmailAddress", kinds["identifier.email"] + emailAttrs},
 		{"uco-observable:DomainName", kinds["identifier.onion-v3"] + kinds["identifier.onion-v2"] + kinds["tor.onion_service"]},
 		{"uco-observable:DigitalAccount", coins},
+		{"uco-observable:ApplicationAccount", chatAccounts},
 		{"case-investigation:InvestigativeAction", 3}, // verification, parser run, sweep run
 		{"case-investigation:ProvenanceRecord", 2},
 	} {
@@ -372,9 +378,9 @@ func TestExaminedRecord(t *testing.T) {
 		t.Errorf("checked only %d of %d files against the manifest", checked, ex.files)
 	}
 
-	t.Logf("%d nodes: %d files (%d checked against the manifest), %d URLs, %d e-mail addresses, %d domains, %d accounts",
+	t.Logf("%d nodes: %d files (%d checked against the manifest), %d URLs, %d e-mail addresses, %d domains, %d accounts, %d chat accounts",
 		len(d.Graph), len(ofType(d, "uco-observable:File"))-1, checked, len(ofType(d, "uco-observable:URL")),
-		len(ofType(d, "uco-observable:EmailAddress")), len(ofType(d, "uco-observable:DomainName")), len(ofType(d, "uco-observable:DigitalAccount")))
+		len(ofType(d, "uco-observable:EmailAddress")), len(ofType(d, "uco-observable:DomainName")), len(ofType(d, "uco-observable:DigitalAccount")), len(ofType(d, "uco-observable:ApplicationAccount")))
 
 	// Sensitive: the tagged artefact and its value are absent.
 	if bytes.Contains(out, []byte(ex.value)) {
@@ -508,7 +514,7 @@ func sample(t *testing.T, graph []byte, perClass int) []byte {
 		if hasType(m, "uco-observable:Image") {
 			return ""
 		}
-		for _, c := range []string{"uco-observable:File", "uco-observable:URL", "uco-observable:EmailAddress", "uco-observable:DomainName", "uco-observable:DigitalAccount"} {
+		for _, c := range []string{"uco-observable:File", "uco-observable:URL", "uco-observable:EmailAddress", "uco-observable:DomainName", "uco-observable:DigitalAccount", "uco-observable:ApplicationAccount"} {
 			if hasType(m, c) {
 				return c
 			}
@@ -662,6 +668,7 @@ func hostileRecord(t *testing.T) *record.Record {
 		{Kind: "file.type", Attrs: []finding.Attr{finding.I("size", 79)}, Source: file},
 		{Kind: "tor.session_tab", Attrs: []finding.Attr{finding.S("url", hostileURL)}, Source: file.Record("json", "tabs[0]")},
 		{Kind: "pgp.uid", Attrs: []finding.Attr{finding.S("email", hostileEmail)}, Source: file.At(10, 20)},
+		{Kind: "chat.account", Attrs: []finding.Attr{finding.S("client", "qtox"), finding.S("account", "ABCD"), finding.S("name", hostileDisplay)}, Source: file.At(40, 4)},
 	} {
 		a.Parser, a.ParserVersion, a.Category = "test/hostile", "1", finding.Data
 		a.SourceSHA256 = strings.Repeat("ab", 32)
@@ -679,6 +686,9 @@ const (
 	hostileName  = "../../x"
 	hostileURL   = `http://a.onion/?q=<script>alert("x")</script>&b=1`
 	hostileEmail = `"a&b<script>"@example.org`
+	// a right-to-left override, markup and a control character, as a
+	// qTox profile name can hold
+	hostileDisplay = "alice \u202eevil\u200f <b>x</b>\x07"
 )
 
 func TestEscaping(t *testing.T) {
@@ -689,13 +699,13 @@ func TestEscaping(t *testing.T) {
 	d, byID := decode(t, out)
 	got := map[string]bool{}
 	for _, n := range d.Graph {
-		for _, k := range []string{"uco-observable:filePath", "uco-observable:fullValue", "uco-observable:addressValue", "uco-core:name"} {
+		for _, k := range []string{"uco-observable:filePath", "uco-observable:fullValue", "uco-observable:addressValue", "uco-core:name", "uco-observable:displayName"} {
 			if s, ok := n[k].(string); ok {
 				got[s] = true
 			}
 		}
 	}
-	for _, want := range []string{hostileName, hostileURL, hostileEmail, `URN "1" <script>alert(1)</script> & co`, `O'Brien <script>`} {
+	for _, want := range []string{hostileName, hostileURL, hostileEmail, hostileDisplay, `URN "1" <script>alert(1)</script> & co`, `O'Brien <script>`} {
 		if !got[want] {
 			t.Errorf("%q did not round-trip (have %v)", want, got)
 		}

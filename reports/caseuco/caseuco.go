@@ -39,6 +39,10 @@
 // non-sensitive schedules: sensitive items are not listed, and nothing in
 // the export reveals how many were withheld.
 //
+// Memory: the graph is built in memory before it is written (the
+// Investigation and each run's action list every node they relate to), so
+// it grows with the number of exported artefacts, a few hundred bytes each.
+//
 // @id values are "kb:<kind>-<UUIDv5>" derived from the record ID and the
 // row (or value) they describe, so the same record and options always give
 // the same bytes.

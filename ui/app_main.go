@@ -127,6 +127,11 @@ func (app *App) OpenRecord(path string, readOnly bool) {
 				return
 			}
 			viewmodel.RememberRecord(app.D.Prefs, path)
+			// The zone the examiner chose for this record in the Display
+			// tab wins over the case default, so every view agrees.
+			if z := RememberedZone(fyne.CurrentApp(), s.Record.ID()); z != nil {
+				s.Zone = z
+			}
 			app.openSession(s, title)
 		})
 	}()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -362,37 +363,27 @@ func reproduce(ctx context.Context, rec *record.Record, specs []scan.SourceSpec,
 			rep.Runs = append(rep.Runs, rr)
 			continue
 		}
-		var use []artefacts.Parser
-		for _, nv := range run.Parsers {
-			name, ver, _ := strings.Cut(nv, "@")
-			p, ok := full.Get(name)
-			switch {
-			case !ok:
-				rr.ParserDiffs = append(rr.ParserDiffs, fmt.Sprintf("parser %s is not in this build", nv))
-			case p.Version() != ver:
-				rr.ParserDiffs = append(rr.ParserDiffs, fmt.Sprintf("parser %s recorded at version %s, this build has %s", name, ver, p.Version()))
-			default:
-				use = append(use, p)
-			}
-		}
-		var runSpecs []scan.SourceSpec
-		for _, id := range run.Sources {
-			sp, ok := bySource[refOf[id]]
-			if !ok {
-				return nil, fmt.Errorf("run %d examined %s, which was not given with --image", run.ID, refOf[id])
-			}
-			runSpecs = append(runSpecs, sp)
-		}
-		reg, err := artefacts.NewRegistry(use...)
-		if err != nil {
-			return nil, err
-		}
-		s, err := scan.New(scan.Config{Registry: reg, Open: openers(), Progress: progress, WorkDir: workDir})
-		if err != nil {
-			return nil, err
-		}
 		var col finding.Collector
-		if err := s.Collect(ctx, runSpecs, &col); err != nil {
+		if isSweepRun(run) {
+			// An identifier sweep is not a parser run: it is re-run over the
+			// same image (named in its params) with the recorded options.
+			if run.Parsers[0] != sweep.Parser+"@"+sweep.Version {
+				rr.ParserDiffs = append(rr.ParserDiffs, fmt.Sprintf("sweep recorded as %s, this build has %s@%s", run.Parsers[0], sweep.Parser, sweep.Version))
+			}
+			paths, err := sweepImages(run, specs)
+			if err != nil {
+				return nil, fmt.Errorf("run %d: %w", run.ID, err)
+			}
+			d, err := openDiskPaths(ctx, paths)
+			if err != nil {
+				return nil, err
+			}
+			_, err = sweep.Run(ctx, d, &col, sweep.Options{WholeImage: run.Params["whole_image"] == "true"})
+			d.Close()
+			if err != nil {
+				return nil, fmt.Errorf("run %d: sweep: %w", run.ID, err)
+			}
+		} else if err := collectRun(ctx, full, run, &rr, bySource, refOf, workDir, progress, &col); err != nil {
 			return nil, err
 		}
 		var recorded []scan.Keyed
@@ -425,4 +416,65 @@ func reproduce(ctx context.Context, rec *record.Record, specs []scan.SourceSpec,
 		return nil, errors.New("the record has no runs to reproduce")
 	}
 	return rep, nil
+}
+
+// collectRun re-runs a parser run's parsers (those this build has at the
+// recorded versions) over the run's sources into col.
+func collectRun(ctx context.Context, full *artefacts.Registry, run record.RunInfo, rr *reproducedRun, bySource map[string]scan.SourceSpec,
+	refOf map[int64]string, workDir string, progress io.Writer, col *finding.Collector) error {
+	var use []artefacts.Parser
+	for _, nv := range run.Parsers {
+		name, ver, _ := strings.Cut(nv, "@")
+		p, ok := full.Get(name)
+		switch {
+		case !ok:
+			rr.ParserDiffs = append(rr.ParserDiffs, fmt.Sprintf("parser %s is not in this build", nv))
+		case p.Version() != ver:
+			rr.ParserDiffs = append(rr.ParserDiffs, fmt.Sprintf("parser %s recorded at version %s, this build has %s", name, ver, p.Version()))
+		default:
+			use = append(use, p)
+		}
+	}
+	var runSpecs []scan.SourceSpec
+	for _, id := range run.Sources {
+		sp, ok := bySource[refOf[id]]
+		if !ok {
+			return fmt.Errorf("run %d examined %s, which was not given with --image", run.ID, refOf[id])
+		}
+		runSpecs = append(runSpecs, sp)
+	}
+	reg, err := artefacts.NewRegistry(use...)
+	if err != nil {
+		return err
+	}
+	s, err := scan.New(scan.Config{Registry: reg, Open: openers(), Progress: progress, WorkDir: workDir})
+	if err != nil {
+		return err
+	}
+	return s.Collect(ctx, runSpecs, col)
+}
+
+// isSweepRun says whether a run is an identifier sweep (sweepIntoRecord).
+func isSweepRun(run record.RunInfo) bool {
+	return len(run.Parsers) == 1 && strings.HasPrefix(run.Parsers[0], sweep.Parser+"@")
+}
+
+// sweepImages finds, among the evidence given to reproduce, the image a
+// sweep run swept: its params name the image files; they are matched by
+// file name, as the evidence may have moved.
+func sweepImages(run record.RunInfo, specs []scan.SourceSpec) ([]string, error) {
+	want := map[string]bool{}
+	for _, p := range strings.Split(run.Params["images"], "\n") {
+		if p != "" {
+			want[filepath.Base(p)] = true
+		}
+	}
+	for _, sp := range specs {
+		for _, p := range sp.Paths {
+			if want[filepath.Base(p)] {
+				return sp.Paths, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the sweep ran over %s, which was not given with --image", strings.ReplaceAll(run.Params["images"], "\n", ", "))
 }

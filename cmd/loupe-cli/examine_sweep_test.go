@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,15 @@ func TestExamineWithSweep(t *testing.T) {
 	}
 	if searches != 1 {
 		t.Errorf("%d search entries, want 1", searches)
+	}
+	// Both runs reproduce: the sweep is re-run over the same image.
+	rargs := append([]string{"reproduce", rec, "--image"}, evidencetest.E01(t, "gpt")...)
+	code, out, stderr := runCLI(t, rargs...)
+	var rep reproduceReport
+	if err := json.Unmarshal(out, &rep); err != nil || code != exitOK || !rep.Identical || len(rep.Runs) != 2 {
+		t.Fatalf("reproduce: %d %v %s\n%s", code, err, out, stderr)
+	}
+	if sw := rep.Runs[1]; sw.Recorded != int(runs[1].Artefacts) || sw.Reproduced != sw.Recorded || sw.Skipped != "" {
+		t.Errorf("sweep run reproduced %+v", sw)
 	}
 }

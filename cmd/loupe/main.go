@@ -29,6 +29,7 @@ var Version = "0.1.0-dev"
 
 func main() {
 	a := app.NewWithID("uk.police.roccu.loupe")
+	ui.ApplySavedTheme(a)
 	w := a.NewWindow("Loupe — forensic examination")
 	w.Resize(fyne.NewSize(1400, 900))
 	ctl := ui.NewApp(w, ui.Deps{

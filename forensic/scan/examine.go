@@ -242,6 +242,9 @@ func (s *Scanner) examineImage(ctx context.Context, st Store, sink *countingSink
 		// The image could not be hashed at all: a warning, and no verification row.
 		return sink.Warn(ctx, finding.Warning{Parser: ParserName, Source: o.info.Ref, Message: "image hash: " + h.err.Error()})
 	}
+	if h.d == (imaging.Digests{}) {
+		return nil // not hashed (reproduce's re-run): nothing to verify or record
+	}
 	v := Verification{Computed: h.d, Result: compare(o.info.Stored, h.d), Detail: h.detail, Duration: h.dur}
 	res.Verification, res.Computed = v.Result, v.Computed
 	s.progressf("%s: verification %s (md5 %s, sha1 %s, sha256 %s) in %s", o.info.Ref, v.Result, h.d.MD5, h.d.SHA1, h.d.SHA256, h.dur.Round(time.Millisecond))

@@ -12,6 +12,7 @@ import (
 	"github.com/loupe-forensics/loupe/forensic/record"
 	"github.com/loupe-forensics/loupe/reports/caseuco"
 	"github.com/loupe-forensics/loupe/reports/cpia"
+	"github.com/loupe-forensics/loupe/reports/dfxml"
 	"github.com/loupe-forensics/loupe/reports/exhibit"
 	"github.com/loupe-forensics/loupe/reports/intel"
 	"github.com/loupe-forensics/loupe/reports/report"
@@ -48,6 +49,7 @@ func table() map[Pair]Renderer {
 		{report.KindIntel, report.FormatPDF}:      intel.Render,
 		{report.KindIntel, report.FormatCSV}:      intel.Render,
 		{report.KindCASE, report.FormatJSONLD}:    caseuco.Render,
+		{report.KindDFXML, report.FormatXML}:      dfxml.Render,
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 
 func TestDispatch(t *testing.T) {
 	pairs := Supported()
-	if len(pairs) != 17 {
-		t.Errorf("%d supported pairs, want 17 (exhibit 2, technical 2, MG6C/D/E 9, intel 3, CASE 1)", len(pairs))
+	if len(pairs) != 18 {
+		t.Errorf("%d supported pairs, want 18 (exhibit 2, technical 2, MG6C/D/E 9, intel 3, CASE 1, DFXML 1)", len(pairs))
 	}
 	for _, p := range pairs {
 		if r, err := Lookup(p.Kind, p.Format); err != nil || r == nil {

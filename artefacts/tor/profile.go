@@ -153,12 +153,7 @@ func fsPath(in *artefacts.Input) string { return strings.TrimPrefix(in.Path, "/"
 
 // siblingRef is the provenance of another file on the same file system as
 // in (its path only: fs.FS does not give inode numbers).
-func siblingRef(in *artefacts.Input, p string) *source.Ref {
-	if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
-		return e.Parent.Entry("/"+strings.TrimPrefix(p, "/"), "")
-	}
-	return in.Ref.Record("sibling", "/"+strings.TrimPrefix(p, "/"))
-}
+func siblingRef(in *artefacts.Input, p string) *source.Ref { return in.Sibling(p) }
 
 // onionAttrs adds the onion host of a URL (or bare host) when it is one:
 // "onion" with the canonical host, and whether it is a checksummed v3 address.

@@ -86,11 +86,7 @@ func (p *DB) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) e
 	}
 	defer db.Close()
 	if db.Files.WALPath != "" {
-		if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
-			r.walRef = e.Parent.Entry(db.Files.WALPath, "")
-		} else {
-			r.walRef = in.Ref.Record("sibling", db.Files.WALPath)
-		}
+		r.walRef = in.Sibling(db.Files.WALPath)
 		r.walSHA = db.Files.WALSHA256
 	}
 	_, err = db.Run(ctx, r.plugins()...)

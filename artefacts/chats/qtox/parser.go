@@ -186,11 +186,7 @@ func (p *HistoryParser) Parse(ctx context.Context, in *artefacts.Input, out find
 	defer db.Close()
 	if db.Files.WALPath != "" {
 		r.walSHA = db.Files.WALSHA256
-		if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
-			r.walRef = e.Parent.Entry(db.Files.WALPath, "")
-		} else {
-			r.walRef = in.Ref.Record("sibling", db.Files.WALPath)
-		}
+		r.walRef = in.Sibling(db.Files.WALPath)
 	}
 	_, err = db.Run(ctx, sqlitedb.Plugin{Name: "qtox-history",
 		Required: map[string][]string{"peers": {"id", "public_key"}, "aliases": {"id", "owner", "display_name"},

@@ -197,12 +197,7 @@ func readCapped(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func siblingRef(in *artefacts.Input, p string) *source.Ref {
-	if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
-		return e.Parent.Entry("/"+strings.TrimPrefix(p, "/"), "")
-	}
-	return in.Ref.Record("sibling", "/"+strings.TrimPrefix(p, "/"))
-}
+func siblingRef(in *artefacts.Input, p string) *source.Ref { return in.Sibling(p) }
 
 // read runs the schema plugins on a plaintext database (the evidence file
 // itself when it is not encrypted, else the decrypted copy).
@@ -386,6 +381,9 @@ type msgJSON struct {
 		Height      json.Number     `json:"height"`
 		Digest      string          `json:"digest"`
 		Key         json.RawMessage `json:"key"`
+		// LocalKey encrypts the file under attachments.noindex (see attachments.go).
+		LocalKey      string `json:"localKey"`
+		PlaintextHash string `json:"plaintextHash"`
 	} `json:"attachments"`
 }
 
@@ -467,6 +465,10 @@ func (r *run) message(_ context.Context, row *sqlitedb.Row) error {
 		}
 		add("digest", a.Digest)
 		at = append(at, finding.B("key_present", len(a.Key) > 0 && string(a.Key) != "null"))
+		if a.Path != "" {
+			n, _ := strconv.ParseInt(string(a.Size), 10, 64)
+			at = append(at, r.attachmentAttrs(a.Path, a.LocalKey, a.PlaintextHash, n)...)
+		}
 		r.emit(chats.KindAttachment, src.Record("json", fmt.Sprintf("attachments[%d]", i)), sha, append(at, extra...))
 	}
 	return nil

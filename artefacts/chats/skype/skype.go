@@ -67,12 +67,7 @@ func (p *Parser) Parse(ctx context.Context, in *artefacts.Input, out finding.Sin
 	return err
 }
 
-func siblingRef(in *artefacts.Input, p string) *source.Ref {
-	if e := in.Ref.Find(source.TypeEntry); e != nil && e.Parent != nil {
-		return e.Parent.Entry(p, "")
-	}
-	return in.Ref.Record("sibling", p)
-}
+func siblingRef(in *artefacts.Input, p string) *source.Ref { return in.Sibling(p) }
 
 func (r *run) plugins() []sqlitedb.Plugin {
 	req := map[string][]string{

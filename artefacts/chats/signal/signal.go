@@ -47,7 +47,7 @@ type Parser struct{ opt Options }
 func New(opt Options) *Parser { return &Parser{opt: opt} }
 
 func (*Parser) Name() string    { return "chats/signal" }
-func (*Parser) Version() string { return "1" }
+func (*Parser) Version() string { return "2" } // 2: attachments under attachments.noindex are opened and decrypted
 
 // Match accepts a plaintext SQLite database (Signal's schema is checked in
 // Parse) or a file that looks like SQLCipher: whole 512-byte multiples with

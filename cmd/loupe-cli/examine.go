@@ -363,6 +363,11 @@ func reproduce(ctx context.Context, rec *record.Record, specs []scan.SourceSpec,
 			rep.Runs = append(rep.Runs, rr)
 			continue
 		}
+		if why := secretRunSkip(run); why != "" {
+			rr.Skipped = why
+			rep.Runs = append(rep.Runs, rr)
+			continue
+		}
 		var col finding.Collector
 		if isSweepRun(run) {
 			// An identifier sweep is not a parser run: it is re-run over the

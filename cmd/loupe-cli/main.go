@@ -59,6 +59,7 @@ func commands() map[string]command {
 		"report":    {"render a report (exhibit, technical, ...) from a record into one file and log it in the record", runReport},
 
 		"wallet-password": {"try passwords found in the investigation against an encrypted wallet in a record (each attempt audited)", runWalletPassword},
+		"chat-secret":     {"try examiner-obtained secrets against a locked chat store in a record (each attempt audited); record what it opens as a new run", runChatSecret},
 	}
 }
 

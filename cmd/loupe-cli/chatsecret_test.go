@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/chats"
+	"github.com/loupe-forensics/loupe/forensic/finding"
+	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/forensic/scan"
+)
+
+// chatSecretCase is one locked store among the chat fixtures, with the
+// secret its generator's manifest knows.
+type chatSecretCase struct {
+	name     string
+	fixture  string // under testdata/artefacts/chats
+	parser   string // the parser whose store artefact is locked
+	lockedAt string // suffix of the locked file's ref
+	secret   func(t *testing.T) string
+	unlocked func(secret string) artefacts.Parser
+	messages int // chat.message artefacts the unlocked run must hold
+}
+
+func manifestField(t *testing.T, family string, keys ...string) any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../testdata/artefacts/chats", family, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s manifest: no %v", family, keys)
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func chatSecretCases(t *testing.T) []chatSecretCase {
+	signalMsgs := len(manifestField(t, "signal", "linux-basictext", "messages").([]any)) // same data, another key wrapping
+	return []chatSecretCase{
+		{name: "signal keyring secret", fixture: "signal/linux-libsecret", parser: "chats/signal", lockedAt: "/sql/db.sqlite",
+			secret:   func(t *testing.T) string { return manifestField(t, "signal", "linux-libsecret", "keyring_secret").(string) },
+			unlocked: func(s string) artefacts.Parser { return chatLocks()["chats/signal"].parser(s) }, messages: signalMsgs},
+	}
+}
+
+// TestChatSecret: a wrong secret and then the right one; every attempt is
+// an audit entry with only an HMAC; the secret is nowhere in the record's
+// bytes; the new run holds exactly what the parser finds given the secret
+// directly; reproduce skips that run with its reason.
+func TestChatSecret(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range chatSecretCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			secret := tc.secret(t)
+			if secret == "" {
+				t.Fatal("manifest has no secret")
+			}
+			dir := t.TempDir()
+			ev := filepath.Join(dir, "evidence")
+			copyTree(t, filepath.Join("../../testdata/artefacts/chats", tc.fixture), ev)
+			keys := filepath.Join(dir, "keys")
+			rec := filepath.Join(dir, "case.loupe")
+			if code, _, errs := runExamineCLI(t, examineArgs(rec, keys, ev)...); code != exitOK {
+				t.Fatalf("examine: %d %s", code, errs)
+			}
+			id := lockedStore(t, rec, keys, tc)
+
+			wrongOnly := filepath.Join(dir, "wrong.txt")
+			os.WriteFile(wrongOnly, []byte("wrong-secret-one\nwrong-secret-two\n"), 0o600)
+			args := []string{"chat-secret", rec, "--artefact", itoa(id), "--image", ev, "--secret-file", wrongOnly, "--examiner", "tester", "--key-dir", keys}
+			code, out, errs := runExamineCLI(t, args...)
+			var res chatSecretResult
+			if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Opened || res.Attempts != 2 || res.Run != 0 {
+				t.Fatalf("wrong secrets: %d %s %s", code, out, errs)
+			}
+			list := filepath.Join(dir, "found.txt")
+			os.WriteFile(list, []byte("wrong-secret-one\r\n"+secret+"\r\n\r\nwrong-secret-two\n"), 0o600)
+			args[7] = list
+			code, out, errs = runExamineCLI(t, args...)
+			res = chatSecretResult{}
+			if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+				t.Fatalf("chat-secret: %d %s %s", code, out, errs)
+			}
+			if !res.Opened || res.Attempts != 2 || res.Line != 2 || res.Candidates != 3 || res.Run == 0 || strings.Contains(out, secret) {
+				t.Fatalf("result %s", out)
+			}
+
+			r, err := record.OpenReadOnly(ctx, rec, record.Options{KeyDir: keys})
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for en, err := range r.Entries(ctx, 1) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(en.Action, "chat.secret") {
+					count[en.Action]++
+					if en.Action == "chat.secret-found" {
+						p, _ := json.Marshal(en.Params)
+						if !strings.Contains(string(p), chatSecretHMAC(r.ID(), secret)) {
+							t.Fatalf("success entry lacks the HMAC: %s", p)
+						}
+					}
+				}
+			}
+			// Two sessions: 2 wrong attempts, then 2 attempts of which the second opened.
+			if count["chat.secret-session"] != 2 || count["chat.secret-attempt"] != 4 || count["chat.secret-found"] != 1 {
+				t.Fatalf("audit entries %v", count)
+			}
+			var recorded []scan.Keyed
+			messages := 0
+			for a, err := range r.Artefacts(ctx, "") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.RunID != res.Run {
+					continue
+				}
+				if a.Kind == chats.KindMessage {
+					messages++
+				}
+				recorded = append(recorded, scan.Keyed{Source: a.Ref, A: finding.Artefact{Kind: a.Kind, Category: finding.Category(a.Category),
+					Attrs: a.Attrs, Parser: a.Parser, ParserVersion: a.ParserVersion, Source: a.Source, SourceSHA256: a.SourceSHA256}})
+			}
+			runs, _ := r.Runs(ctx)
+			r.Close()
+			if messages != tc.messages || len(recorded) != res.Artefacts {
+				t.Fatalf("new run %d: %d messages (want %d), %d artefacts (result says %d)", res.Run, messages, tc.messages, len(recorded), res.Artefacts)
+			}
+			if last := runs[len(runs)-1]; last.ID != res.Run || last.Status != record.RunComplete || last.Params[secretParam] != res.HMAC ||
+				strings.Join(last.Parsers, ",") != tc.unlocked(secret).Name()+"@"+tc.unlocked(secret).Version() {
+				t.Fatalf("new run %+v", last)
+			}
+			// The same parser given the secret directly, over the same evidence.
+			direct := &scopedParser{Parser: tc.unlocked(secret), locked: lockedRef(t, rec, keys, id), scope: chatLocks()[tc.parser].scope, col: &finding.Collector{}}
+			specs, err := groupSources(ctx, []string{ev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := collectWith(ctx, nil, specs, direct); err != nil {
+				t.Fatal(err)
+			}
+			reproduced := make([]scan.Keyed, len(direct.col.Artefacts))
+			for i, a := range direct.col.Artefacts {
+				reproduced[i] = scan.Keyed{A: a}
+			}
+			if d := scan.Diff(recorded, reproduced); len(d) != 0 || len(reproduced) != len(recorded) {
+				t.Fatalf("new run differs from the parser with the secret: %d vs %d, %+v", len(recorded), len(reproduced), d)
+			}
+
+			// No candidate, right or wrong, in the record's raw bytes.
+			files, _ := filepath.Glob(rec + "*")
+			for _, f := range files {
+				raw, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range []string{secret, "wrong-secret-one", "wrong-secret-two"} {
+					if bytes.Contains(raw, []byte(c)) {
+						t.Fatalf("%s holds the candidate %q in clear", f, c)
+					}
+				}
+			}
+
+			// reproduce: the examine run is compared, the secret run skipped.
+			code, out, errs = runExamineCLI(t, "reproduce", rec, "--image", ev)
+			var rep reproduceReport
+			if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Runs) != 2 {
+				t.Fatalf("reproduce: %d %s %s", code, out, errs)
+			}
+			if rep.Runs[0].Skipped != "" || rep.Runs[1].Run != res.Run || !strings.HasPrefix(rep.Runs[1].Skipped, "needs the examiner's secret") || !rep.Identical {
+				t.Fatalf("reproduce report %s", out)
+			}
+			if code, _, errs := runExamineCLI(t, "verify", rec, "--key-dir", keys); code != exitOK {
+				t.Fatalf("verify: %d %s", code, errs)
+			}
+		})
+	}
+}
+
+func lockedStore(t *testing.T, rec, keys string, tc chatSecretCase) int64 {
+	t.Helper()
+	r, err := record.OpenReadOnly(context.Background(), rec, record.Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ids []int64
+	for a, err := range r.Artefacts(context.Background(), chats.KindStore) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Parser == tc.parser && strings.HasSuffix(fileStep(a.Source).Path(), tc.lockedAt) {
+			for _, at := range a.Attrs {
+				if (at.Name == "key_verified" || at.Name == "decrypted") && at.Bool {
+					t.Fatalf("store %s is already open: %s", a.Ref, at.Name)
+				}
+			}
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%d locked %s stores, want 1", len(ids), tc.parser)
+	}
+	return ids[0]
+}
+
+func lockedRef(t *testing.T, rec, keys string, id int64) string {
+	t.Helper()
+	r, err := record.OpenReadOnly(context.Background(), rec, record.Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a, err := findArtefact(context.Background(), r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fileStep(a.Source).String()
+}

@@ -25,7 +25,8 @@ type chatSecretCase struct {
 	lockedAt string // suffix of the locked file's ref
 	secret   func(t *testing.T) string
 	unlocked func(secret string) artefacts.Parser
-	messages int // chat.message artefacts the unlocked run must hold
+	kind     string // an artefact kind the unlocked run must hold …
+	count    int    // … exactly this many times
 }
 
 func manifestField(t *testing.T, family string, keys ...string) any {
@@ -50,10 +51,26 @@ func manifestField(t *testing.T, family string, keys ...string) any {
 
 func chatSecretCases(t *testing.T) []chatSecretCase {
 	signalMsgs := len(manifestField(t, "signal", "linux-basictext", "messages").([]any)) // same data, another key wrapping
+	tdata := manifestField(t, "telegram", "trees").([]any)
+	passcode := ""
+	for _, tr := range tdata {
+		if m := tr.(map[string]any); m["folder"] == "tdata-passcode" {
+			passcode = m["passcode"].(string)
+		}
+	}
+	str := func(v any) func(*testing.T) string { return func(*testing.T) string { s, _ := v.(string); return s } }
+	parserOf := func(name string) func(string) artefacts.Parser { return chatLocks()[name].parser }
 	return []chatSecretCase{
 		{name: "signal keyring secret", fixture: "signal/linux-libsecret", parser: "chats/signal", lockedAt: "/sql/db.sqlite",
-			secret:   func(t *testing.T) string { return manifestField(t, "signal", "linux-libsecret", "keyring_secret").(string) },
-			unlocked: func(s string) artefacts.Parser { return chatLocks()["chats/signal"].parser(s) }, messages: signalMsgs},
+			secret:   str(manifestField(t, "signal", "linux-libsecret", "keyring_secret")),
+			unlocked: parserOf("chats/signal"), kind: chats.KindMessage, count: signalMsgs},
+		// The tdata folder: the unlocked run reads every file of it (the
+		// self-peer record in the map's account file is the one account).
+		{name: "telegram local passcode", fixture: "telegram/tdata-passcode", parser: "chats/telegram-tdata", lockedAt: "/key_datas",
+			secret: str(passcode), unlocked: parserOf("chats/telegram-tdata"), kind: chats.KindAccount, count: 1},
+		{name: "qtox profile passphrase", fixture: "qtox", parser: "chats/qtox-profile", lockedAt: "/dave.tox",
+			secret:   str(manifestField(t, "qtox", "passphrase")),
+			unlocked: parserOf("chats/qtox-profile"), kind: chats.KindAccount, count: 1},
 	}
 }
 
@@ -123,7 +140,7 @@ func TestChatSecret(t *testing.T) {
 				t.Fatalf("audit entries %v", count)
 			}
 			var recorded []scan.Keyed
-			messages := 0
+			got := 0
 			for a, err := range r.Artefacts(ctx, "") {
 				if err != nil {
 					t.Fatal(err)
@@ -131,16 +148,16 @@ func TestChatSecret(t *testing.T) {
 				if a.RunID != res.Run {
 					continue
 				}
-				if a.Kind == chats.KindMessage {
-					messages++
+				if a.Kind == tc.kind {
+					got++
 				}
 				recorded = append(recorded, scan.Keyed{Source: a.Ref, A: finding.Artefact{Kind: a.Kind, Category: finding.Category(a.Category),
 					Attrs: a.Attrs, Parser: a.Parser, ParserVersion: a.ParserVersion, Source: a.Source, SourceSHA256: a.SourceSHA256}})
 			}
 			runs, _ := r.Runs(ctx)
 			r.Close()
-			if messages != tc.messages || len(recorded) != res.Artefacts {
-				t.Fatalf("new run %d: %d messages (want %d), %d artefacts (result says %d)", res.Run, messages, tc.messages, len(recorded), res.Artefacts)
+			if got != tc.count || len(recorded) != res.Artefacts {
+				t.Fatalf("new run %d: %d %s (want %d), %d artefacts (result says %d)", res.Run, got, tc.kind, tc.count, len(recorded), res.Artefacts)
 			}
 			if last := runs[len(runs)-1]; last.ID != res.Run || last.Status != record.RunComplete || last.Params[secretParam] != res.HMAC ||
 				strings.Join(last.Parsers, ",") != tc.unlocked(secret).Name()+"@"+tc.unlocked(secret).Version() {

@@ -42,6 +42,7 @@ var ErrAttachmentMAC = errors.New("HMAC mismatch")
 // of the plaintext is kept but its hash, length and sniffed MIME type.
 type AttachmentResult struct {
 	HMACVerified bool
+	FileSHA256   string // of the encrypted file as stored (set once the whole file was read)
 	PlainSize    int64
 	PlainSHA256  string // empty unless the HMAC verified and the file decrypted
 	MIME         string // sniffed from the first 512 plaintext bytes
@@ -65,15 +66,18 @@ func DecryptAttachment(r io.ReaderAt, size int64, key []byte, wantSize int64) (A
 	if ctLen < aes.BlockSize || ctLen%aes.BlockSize != 0 {
 		return res, fmt.Errorf("attachment of %d bytes is not IV(16) + whole AES blocks + HMAC(32)", size)
 	}
-	// Pass 1: the MAC over IV ‖ ciphertext.
+	// Pass 1: the MAC over IV ‖ ciphertext, and the file's own hash.
 	mac := hmac.New(sha256.New, key[32:])
-	if _, err := io.Copy(mac, io.NewSectionReader(r, 0, size-attachMACSize)); err != nil {
+	fileHash := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(mac, fileHash), io.NewSectionReader(r, 0, size-attachMACSize)); err != nil {
 		return res, fmt.Errorf("read attachment for its HMAC: %w", err)
 	}
 	stored := make([]byte, attachMACSize)
 	if _, err := r.ReadAt(stored, size-attachMACSize); err != nil && !errors.Is(err, io.EOF) {
 		return res, fmt.Errorf("read the HMAC at offset %d: %w", size-attachMACSize, err)
 	}
+	fileHash.Write(stored)
+	res.FileSHA256 = hex.EncodeToString(fileHash.Sum(nil))
 	if !hmac.Equal(mac.Sum(nil), stored) {
 		return res, fmt.Errorf("%w at offset %d: the file was altered or the key is not its own", ErrAttachmentMAC, size-attachMACSize)
 	}
@@ -170,7 +174,23 @@ func (r *run) attachmentAttrs(rel, localKey, plaintextHash string, wantSize int6
 	}
 	attrs := []finding.Attr{finding.B("attachment_file_present", true), finding.I("attachment_file_size", st.Size())}
 	if localKey == "" {
-		return attrs
+		// Older versions stored attachments in plaintext; without a key
+		// the file is hashed as it is (and its type sniffed), nothing more
+		// is claimed about it.
+		if st.Size() > MaxAttachment {
+			r.warn(ref, fmt.Sprintf("attachment file of %d bytes is over the %d-byte cap; not hashed", st.Size(), int64(MaxAttachment)))
+			return attrs
+		}
+		h := sha256.New()
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		h.Write(head[:n])
+		if _, err := io.Copy(h, f); err != nil {
+			r.warn(ref, fmt.Sprintf("attachment file: read: %v", err))
+			return attrs
+		}
+		return append(attrs, finding.S("attachment_file_sha256", hex.EncodeToString(h.Sum(nil))),
+			finding.S("sniffed_mime", http.DetectContentType(head[:n])))
 	}
 	ra, ok := f.(io.ReaderAt)
 	if !ok {
@@ -183,6 +203,9 @@ func (r *run) attachmentAttrs(rel, localKey, plaintextHash string, wantSize int6
 		return attrs
 	}
 	res, err := DecryptAttachment(ra, st.Size(), key, wantSize)
+	if res.FileSHA256 != "" {
+		attrs = append(attrs, finding.S("attachment_file_sha256", res.FileSHA256))
+	}
 	attrs = append(attrs, finding.B("hmac_verified", res.HMACVerified))
 	if err != nil {
 		r.warn(ref, fmt.Sprintf("attachment %s not decrypted: %v", p, err))

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -30,6 +31,7 @@ type attachManifest struct {
 		PlainSHA256 string `json:"plaintext_sha256"`
 		ContentType string `json:"content_type"`
 		Tampered    bool   `json:"tampered"`
+		Encrypted   bool   `json:"encrypted"`
 	} `json:"attachments"`
 }
 
@@ -55,8 +57,8 @@ func TestAttachmentsDecrypted(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Attachments) != 3 || m.Messages != 2 {
-		t.Fatalf("manifest has %d attachments in %d messages, the generator writes 3 in 2", len(m.Attachments), m.Messages)
+	if len(m.Attachments) != 4 || m.Messages != 2 {
+		t.Fatalf("manifest has %d attachments in %d messages, the generator writes 4 in 2", len(m.Attachments), m.Messages)
 	}
 	c := parse(t, New(Options{}), inputAt(t, filepath.Join(fixtures, "signal-attachments/linux"), "sql/db.sqlite"))
 	var atts, msgs []finding.Artefact
@@ -71,7 +73,7 @@ func TestAttachmentsDecrypted(t *testing.T) {
 	if len(msgs) != m.Messages || len(atts) != len(m.Attachments) {
 		t.Fatalf("got %d messages and %d attachments, manifest %d and %d", len(msgs), len(atts), m.Messages, len(m.Attachments))
 	}
-	verified := 0
+	verified, legacy := 0, 0
 	for _, want := range m.Attachments {
 		var got *finding.Artefact
 		for i, a := range atts {
@@ -87,8 +89,26 @@ func TestAttachmentsDecrypted(t *testing.T) {
 		if v, _ := attrOf(*got, "attachment_file_size"); v != want.FileSize {
 			t.Errorf("%s: file size %v, manifest %d", want.FileName, v, want.FileSize)
 		}
-		hm, _ := attrOf(*got, "hmac_verified")
+		raw, err := os.ReadFile(filepath.Join(fixtures, "signal-attachments/linux", want.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fileSum := sha256.Sum256(raw)
+		if v, _ := attrOf(*got, "attachment_file_sha256"); v != hex.EncodeToString(fileSum[:]) {
+			t.Errorf("%s: file SHA-256 %v, want %x", want.FileName, v, fileSum)
+		}
+		hm, hasHM := attrOf(*got, "hmac_verified")
 		sum, hasSum := attrOf(*got, "plaintext_sha256")
+		if !want.Encrypted {
+			// A legacy plaintext file: its own hash is the content's; no
+			// decryption is claimed.
+			mime, _ := attrOf(*got, "sniffed_mime")
+			if hasHM || hasSum || hex.EncodeToString(fileSum[:]) != want.PlainSHA256 || mime != want.ContentType {
+				t.Errorf("legacy %s: hmac %v %v, plaintext hash %v, MIME %v", want.FileName, hasHM, hm, sum, mime)
+			}
+			legacy++
+			continue
+		}
 		if want.Tampered {
 			errText, _ := attrOf(*got, "decrypt_error")
 			s, _ := errText.(string)
@@ -112,8 +132,8 @@ func TestAttachmentsDecrypted(t *testing.T) {
 			t.Errorf("%s: sniffed %q, want %s", want.FileName, s, want.ContentType)
 		}
 	}
-	if verified != 2 {
-		t.Fatalf("%d attachments verified, want 2", verified)
+	if verified != 2 || legacy != 1 {
+		t.Fatalf("%d attachments verified (want 2), %d legacy plaintext (want 1)", verified, legacy)
 	}
 	warned := 0
 	for _, w := range c.Warnings {

@@ -10,7 +10,8 @@ base64 in the message json with the path, size and (newer versions)
 plaintextHash, encrypted here with python3 `cryptography`. One plaintext is
 padded with zeros past its size before encryption (Signal pads attachments;
 the reader must cut to "size"); one file has a byte flipped after encryption
-(a tampered attachment: its HMAC must fail).
+(a tampered attachment: its HMAC must fail). One is stored in plaintext
+without a localKey, as versions before on-disk encryption kept them.
 """
 import base64
 import hashlib
@@ -45,11 +46,12 @@ def encrypt(plain, key, extra_pad=0):
 
 profile = sys.argv[1]
 items = [
-    # name, message id, plaintext, content type, extra zero padding, tamper
+    # name, message id, plaintext, content type, extra zero padding, tamper (None: legacy plaintext file)
     ("photo.png", "a0000001-0000-4000-8000-000000000001", png(40, 30), "image/png", 0, False),
     ("price list.txt", "a0000001-0000-4000-8000-000000000001",
      "Price list\n1 g 0.05 BTC\n5 g 0.2 BTC\n\u202eRTL\u200f end\n".encode(), "text/plain", 37, False),
     ("tampered.png", "a0000002-0000-4000-8000-000000000002", png(16, 16), "image/png", 0, True),
+    ("legacy.png", "a0000002-0000-4000-8000-000000000002", png(8, 8), "image/png", 0, None),
 ]
 manifest = {"generator": "testdata/gen/chats-signal-attachments.sh (python3 cryptography %s)" % __import__("cryptography").__version__,
             "profile": "linux", "attachments": []}
@@ -58,20 +60,22 @@ for i, (name, mid, plain, ctype, extra, tamper) in enumerate(items):
     key = os.urandom(64)
     digest = hashlib.sha256(plain).hexdigest()
     rel = "%s/%s" % (digest[:2], hashlib.sha256(key).hexdigest())
-    blob = bytearray(encrypt(plain, key, extra))
+    blob = bytearray(plain if tamper is None else encrypt(plain, key, extra))
     if tamper:
         blob[16 + 5] ^= 0x01  # one ciphertext byte in the first block
     dest = os.path.join(profile, "attachments.noindex", rel)
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with open(dest, "wb") as f:
         f.write(bytes(blob))
-    att = {"contentType": ctype, "fileName": name, "size": len(plain), "path": rel,
-           "localKey": base64.b64encode(key).decode(), "version": 2, "plaintextHash": digest}
+    att = {"contentType": ctype, "fileName": name, "size": len(plain), "path": rel}
+    if tamper is not None:
+        att.update({"localKey": base64.b64encode(key).decode(), "version": 2, "plaintextHash": digest})
     per_msg.setdefault(mid, []).append(att)
     manifest["attachments"].append({"message_id": mid, "index": len(per_msg[mid]) - 1, "file_name": name,
                                     "path": "attachments.noindex/" + rel, "file_size": len(blob),
                                     "plaintext_size": len(plain), "plaintext_sha256": digest,
-                                    "content_type": ctype, "tampered": tamper, "zero_padding": extra})
+                                    "content_type": ctype, "tampered": bool(tamper),
+                                    "encrypted": tamper is not None, "zero_padding": extra})
 
 print("""INSERT INTO items VALUES ('uuid_id', '{"id":"uuid_id","value":"a1a1a1a1-1111-4111-8111-111111111111.1"}');
 INSERT INTO conversations (id, json, active_at, type, name, profileFullName, e164, serviceId)

@@ -250,3 +250,86 @@ func lockedRef(t *testing.T, rec, keys string, id int64) string {
 	}
 	return fileStep(a.Source).String()
 }
+
+// TestChatSecretRefusals: lists over the caps, an artefact no chat parser
+// locked, and evidence that changed since the examination are refused
+// before any attempt is logged (the last with exit 1).
+func TestChatSecretRefusals(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ev := filepath.Join(dir, "evidence")
+	copyTree(t, "../../testdata/artefacts/chats/qtox", ev)
+	keys := filepath.Join(dir, "keys")
+	rec := filepath.Join(dir, "case.loupe")
+	if code, _, errs := runExamineCLI(t, examineArgs(rec, keys, ev)...); code != exitOK {
+		t.Fatalf("examine: %d %s", code, errs)
+	}
+	tc := chatSecretCase{parser: "chats/qtox-profile", lockedAt: "/dave.tox"}
+	id := lockedStore(t, rec, keys, tc)
+	var other int64
+	r, err := record.OpenReadOnly(ctx, rec, record.Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a, err := range r.Artefacts(ctx, "file.") {
+		if err == nil && other == 0 {
+			other = a.ID
+		}
+	}
+	r.Close()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	long := write("long.txt", strings.Repeat("x\n", 101))
+	one := write("one.txt", "not-it\n")
+	base := func(art int64, list ...string) []string {
+		return append([]string{"chat-secret", rec, "--artefact", itoa(art), "--image", ev, "--examiner", "tester", "--key-dir", keys}, list...)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		err  string
+	}{
+		{"secret file over 100 lines", base(id, "--secret-file", long), exitUsage, "does not brute-force"},
+		{"wordlist over --max", base(id, "--wordlist", long, "--max", "100"), exitUsage, "does not brute-force"},
+		{"--max without a wordlist", base(id, "--secret-file", one, "--max", "5"), exitUsage, "--wordlist only"},
+		{"both lists", base(id, "--secret-file", one, "--wordlist", one), exitUsage, "exactly one"},
+		{"not a chat store", base(other, "--secret-file", one), exitUsage, "not by a chat parser"},
+	}
+	for _, c := range cases {
+		code, _, errs := runExamineCLI(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.err) {
+			t.Errorf("%s: %d %q, want %d and %q", c.name, code, errs, c.code, c.err)
+		}
+	}
+	// The profile changes after the examination: exit 1, no attempt.
+	b, err := os.ReadFile(filepath.Join(ev, "dave.tox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(filepath.Join(ev, "dave.tox"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runExamineCLI(t, base(id, "--secret-file", one)...); code != exitFailed || !strings.Contains(errs, "differs from the one recorded") {
+		t.Fatalf("changed evidence: %d %s", code, errs)
+	}
+	r, err = record.OpenReadOnly(ctx, rec, record.Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for en, err := range r.Entries(ctx, 1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(en.Action, "chat.secret") {
+			t.Fatalf("audit entry %s after refusals only", en.Action)
+		}
+	}
+}

@@ -1,24 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"strconv"
-	"sync"
 
-	"github.com/loupe-forensics/loupe/artefacts"
-	"github.com/loupe-forensics/loupe/artefacts/wallets"
-	"github.com/loupe-forensics/loupe/forensic/finding"
+	"github.com/loupe-forensics/loupe/artefacts/wallets/passwordtrial"
 	"github.com/loupe-forensics/loupe/forensic/record"
-	"github.com/loupe-forensics/loupe/forensic/scan"
 	"github.com/loupe-forensics/loupe/forensic/source"
 )
 
@@ -37,52 +25,22 @@ import (
 //
 // Nothing is brute-forced: a --password-file takes at most 100 candidates
 // and a --wordlist at most --max (default 1,000, never more than 100,000);
-// a longer list is refused before anything is tried. Each KDF is slow by
-// design, and a real dictionary attack belongs on dedicated hardware.
+// a longer list is refused before anything is tried.
 //
-// Audit: a "wallet.password-session" entry (artefact, file, list SHA-256 and
-// size, locks), then one "wallet.password-attempt" entry per candidate and
-// lock, then "wallet.password-found" for a success. Candidates never enter
-// the record: each is identified by its line number in the list (0 for the
-// empty password of --try-empty) and
-// HMAC-SHA256 keyed with "loupe-wallet-password-v1\n" + the record ID, so
-// a reviewer holding the list can confirm which line opened the wallet, but
-// the record alone does not reveal it (nor link it across records).
+// The work, and the audit entries (a session, one attempt per candidate and
+// lock, a success; candidates only as line number and keyed HMAC), are
+// artefacts/wallets/passwordtrial's, shared with the desktop app.
 //
 // Output: one JSON object. Exit 0 when the attempts ran (opened or not),
 // 1 when the evidence file no longer matches the record's SHA-256, 2 for
 // bad usage or when the file cannot be found in the evidence.
 
-const (
-	maxPasswordFile = 100
-	defaultWordlist = 1000
-	maxWordlist     = 100000
-)
+// walletPasswordResult is the command's JSON output.
+type walletPasswordResult = passwordtrial.Result
 
-type walletPasswordResult struct {
-	Artefact   int64            `json:"artefact"`
-	File       string           `json:"file"`
-	ListSHA256 string           `json:"list_sha256"`
-	Candidates int              `json:"candidates"`
-	Locks      []lockJSON       `json:"locks"`
-	Attempts   int              `json:"attempts"`
-	Opened     []openedJSON     `json:"opened"`
-	Errors     []string         `json:"errors,omitempty"`
-	Seqs       map[string]int64 `json:"audit_seq"`
-}
-
-type lockJSON struct {
-	Format string `json:"format"`
-	Source string `json:"source"`
-	KDF    string `json:"kdf"`
-}
-
-type openedJSON struct {
-	Format        string `json:"format"`
-	Source        string `json:"source"`
-	CandidateLine int    `json:"candidate_line"` // 0 for the empty password of --try-empty
-	CandidateHMAC string `json:"candidate_hmac"`
-	Detail        string `json:"detail"`
+// candidateHMAC identifies a candidate in the audit without revealing it.
+func candidateHMAC(recordID, candidate string) string {
+	return passwordtrial.CandidateHMAC(recordID, candidate)
 }
 
 func runWalletPassword(ctx context.Context, e env, args []string) int {
@@ -106,20 +64,20 @@ func runWalletPassword(ctx context.Context, e env, args []string) int {
 	if (pwFile == "") == (wordlist == "") {
 		return fail(e, exitUsage, "wallet-password: give exactly one of --password-file and --wordlist")
 	}
-	listPath, limit := pwFile, maxPasswordFile
+	listPath, limit := pwFile, passwordtrial.MaxPasswordFile
 	if wordlist != "" {
-		listPath, limit = wordlist, defaultWordlist
+		listPath, limit = wordlist, passwordtrial.DefaultWordlist
 		if m := one(flags, "max"); m != "" {
 			n, err := strconv.Atoi(m)
-			if err != nil || n < 1 || n > maxWordlist {
-				return fail(e, exitUsage, "wallet-password: --max takes 1 to %d", maxWordlist)
+			if err != nil || n < 1 || n > passwordtrial.MaxWordlist {
+				return fail(e, exitUsage, "wallet-password: --max takes 1 to %d", passwordtrial.MaxWordlist)
 			}
 			limit = n
 		}
 	} else if one(flags, "max") != "" {
 		return fail(e, exitUsage, "wallet-password: --max applies to --wordlist only")
 	}
-	cands, listSum, err := readCandidates(listPath, limit, one(flags, "try-empty") == "true")
+	list, err := passwordtrial.ReadFile(listPath, limit, one(flags, "try-empty") == "true")
 	if err != nil {
 		return fail(e, exitUsage, "wallet-password: %v", err)
 	}
@@ -132,217 +90,50 @@ func runWalletPassword(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	defer rec.Close()
-	art, err := findArtefact(ctx, rec, id)
-	if err != nil {
-		return fail(e, exitUsage, "wallet-password: %v", err)
-	}
-	file := fileStep(art.Source)
-	if file == nil {
-		return fail(e, exitUsage, "wallet-password: artefact %d has no file in its provenance (%s)", id, art.Ref)
-	}
-	res := &walletPasswordResult{Artefact: id, File: file.String(), ListSHA256: listSum, Candidates: len(cands),
-		Locks: []lockJSON{}, Opened: []openedJSON{}, Seqs: map[string]int64{}}
-	tr := &passwordTrier{rec: rec, res: res, cands: cands, fileRef: file.String(), wantSHA: art.SourceSHA256, artefact: id}
-	reg, err := artefacts.NewRegistry(tr)
-	if err != nil {
-		return fail(e, exitUsage, "wallet-password: %v", err)
-	}
-	s, err := scan.New(scan.Config{Registry: reg, Open: openers(), WorkDir: one(flags, "workdir")})
-	if err != nil {
-		return fail(e, exitUsage, "wallet-password: %v", err)
-	}
-	var col finding.Collector
-	if err := s.Collect(ctx, specs, &col); err != nil {
-		return fail(e, exitUsage, "wallet-password: %v", err)
-	}
+	res, err := passwordtrial.Trial{Record: rec, Artefact: id, List: list, Sources: specs, Open: openers(), WorkDir: one(flags, "workdir")}.Run(ctx)
 	switch {
-	case tr.err != nil && errors.Is(tr.err, errEvidenceChanged):
+	case err != nil && errors.Is(err, passwordtrial.ErrEvidenceChanged):
 		writeJSON(e, res)
-		return fail(e, exitFailed, "wallet-password: %v", tr.err)
-	case tr.err != nil:
-		return fail(e, exitUsage, "wallet-password: %v", tr.err)
-	case !tr.found:
-		return fail(e, exitUsage, "wallet-password: %s is not in the evidence given", file)
+		return fail(e, exitFailed, "wallet-password: %v", err)
+	case err != nil:
+		return fail(e, exitUsage, "wallet-password: %v", err)
 	}
 	return writeJSON(e, res)
 }
 
-// readCandidates reads one candidate per line, refusing lists over limit
-// before anything is tried.
-// candidate is one password and its line in the list (0: --try-empty).
+// The list caps and helpers below are shared with chat-secret (chatsecret.go),
+// which follows the same rules for examiner-supplied secrets.
+
+const (
+	maxPasswordFile = passwordtrial.MaxPasswordFile
+	defaultWordlist = passwordtrial.DefaultWordlist
+	maxWordlist     = passwordtrial.MaxWordlist
+)
+
+// candidate is one secret and its line in the list (0: the empty one).
 type candidate struct {
 	pw   string
 	line int
 }
 
+// readCandidates reads one candidate per line, refusing lists over limit
+// before anything is tried; it returns the list's SHA-256 too.
 func readCandidates(p string, limit int, tryEmpty bool) ([]candidate, string, error) {
-	f, err := os.Open(p)
+	list, err := passwordtrial.ReadFile(p, limit, tryEmpty)
 	if err != nil {
 		return nil, "", err
 	}
-	defer f.Close()
-	// A line is a password, so 4 KiB per line is generous; the cap on
-	// lines bounds the whole read.
-	data, err := io.ReadAll(io.LimitReader(f, int64(limit+1)*4096))
-	if err != nil {
-		return nil, "", err
+	out := make([]candidate, len(list.Candidates))
+	for i, c := range list.Candidates {
+		out[i] = candidate{pw: c.Password, line: c.Line}
 	}
-	sum := sha256.Sum256(data)
-	var out []candidate
-	if tryEmpty {
-		out = append(out, candidate{})
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 4096), 4096)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := string(bytes.TrimRight(sc.Bytes(), "\r"))
-		if line == "" {
-			continue
-		}
-		if len(out) >= limit {
-			return nil, "", fmt.Errorf("%s holds more than %d candidates; this command tries passwords found in the investigation, it does not brute-force", p, limit)
-		}
-		out = append(out, candidate{pw: line, line: n})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, "", fmt.Errorf("%s: %w (a line over 4096 bytes?)", p, err)
-	}
-	if len(out) == 0 {
-		return nil, "", fmt.Errorf("%s holds no candidates", p)
-	}
-	return out, hex.EncodeToString(sum[:]), nil
+	return out, list.SHA256, nil
 }
+
+var errEvidenceChanged = passwordtrial.ErrEvidenceChanged
 
 func findArtefact(ctx context.Context, rec *record.Record, id int64) (record.StoredArtefact, error) {
-	for a, err := range rec.Artefacts(ctx, "") {
-		if err != nil {
-			return record.StoredArtefact{}, err
-		}
-		if a.ID == id {
-			return a, nil
-		}
-	}
-	return record.StoredArtefact{}, fmt.Errorf("no artefact %d in the record", id)
+	return passwordtrial.FindArtefact(ctx, rec, id)
 }
 
-// fileStep is the deepest file (entry or stream) step of a provenance chain.
-func fileStep(r *source.Ref) *source.Ref {
-	for s := r; s != nil; s = s.Parent {
-		if s.Type == source.TypeEntry || s.Type == source.TypeStream {
-			return s
-		}
-	}
-	return nil
-}
-
-var errEvidenceChanged = errors.New("the evidence file differs from the one recorded")
-
-// candidateHMAC identifies a candidate in the audit without revealing it.
-func candidateHMAC(recordID, candidate string) string {
-	m := hmac.New(sha256.New, []byte("loupe-wallet-password-v1\n"+recordID))
-	m.Write([]byte(candidate))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// passwordTrier is a one-file "parser" the scan offers every file to: it
-// matches only the wallet file named by the artefact, and there tries the
-// candidates against its locks, logging each attempt as it is made.
-type passwordTrier struct {
-	rec      *record.Record
-	res      *walletPasswordResult
-	cands    []candidate
-	fileRef  string
-	wantSHA  string
-	artefact int64
-
-	mu    sync.Mutex
-	found bool
-	err   error
-}
-
-func (*passwordTrier) Name() string    { return "wallet-password" }
-func (*passwordTrier) Version() string { return "1" }
-
-func (p *passwordTrier) Match(in *artefacts.Input) bool { return in.Ref.String() == p.fileRef }
-
-func (p *passwordTrier) Parse(ctx context.Context, in *artefacts.Input, _ finding.Sink) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.found {
-		return nil
-	}
-	p.found = true
-	if p.wantSHA != "" && in.SHA256 != p.wantSHA {
-		p.err = fmt.Errorf("%w: %s has SHA-256 %s, the record says %s", errEvidenceChanged, p.fileRef, in.SHA256, p.wantSHA)
-		return nil
-	}
-	locks, err := wallets.Locks(ctx, in)
-	if err != nil {
-		p.err = fmt.Errorf("read the wallet's encrypted parts: %w", err)
-		return nil
-	}
-	if len(locks) == 0 {
-		p.err = fmt.Errorf("%s holds nothing encrypted that this command can try", p.fileRef)
-		return nil
-	}
-	for _, l := range locks {
-		p.res.Locks = append(p.res.Locks, lockJSON{Format: l.Format, Source: l.Source.String(), KDF: l.KDF})
-	}
-	seq, err := p.rec.Log(ctx, "wallet.password-session", map[string]any{
-		"artefact": p.artefact, "file": p.fileRef, "file_sha256": in.SHA256, "list_sha256": p.res.ListSHA256,
-		"candidates": len(p.cands), "locks": p.res.Locks,
-	})
-	if err != nil {
-		p.err = err
-		return nil
-	}
-	p.res.Seqs["session"] = seq
-	for _, l := range locks {
-		for _, c := range p.cands {
-			if err := ctx.Err(); err != nil {
-				p.err = err
-				return nil
-			}
-			h := candidateHMAC(p.rec.ID(), c.pw)
-			opened, detail, terr := l.Try(c.pw)
-			result := "not opened"
-			switch {
-			case terr != nil:
-				result = "error: " + terr.Error()
-			case opened:
-				result = "opened"
-			}
-			seq, err := p.rec.Log(ctx, "wallet.password-attempt", map[string]any{
-				"artefact": p.artefact, "lock": l.Format, "lock_source": l.Source.String(),
-				"candidate_line": c.line, "candidate_hmac": h, "result": result,
-			})
-			if err != nil {
-				p.err = err
-				return nil
-			}
-			p.res.Attempts++
-			p.res.Seqs["last_attempt"] = seq
-			if terr != nil {
-				p.res.Errors = append(p.res.Errors, fmt.Sprintf("%s: %v", l.Format, terr))
-				break // the lock cannot be tried at all; the next candidate would fail the same way
-			}
-			if opened {
-				o := openedJSON{Format: l.Format, Source: l.Source.String(), CandidateLine: c.line, CandidateHMAC: h, Detail: detail}
-				seq, err := p.rec.Log(ctx, "wallet.password-found", map[string]any{
-					"artefact": p.artefact, "lock": l.Format, "lock_source": l.Source.String(),
-					"candidate_line": c.line, "candidate_hmac": h, "opened": detail,
-				})
-				if err != nil {
-					p.err = err
-					return nil
-				}
-				p.res.Seqs["found"] = seq
-				p.res.Opened = append(p.res.Opened, o)
-				break
-			}
-		}
-	}
-	return nil
-}
+func fileStep(r *source.Ref) *source.Ref { return passwordtrial.FileStep(r) }

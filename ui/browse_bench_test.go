@@ -75,7 +75,10 @@ func TestFileListFirstScreen100k(t *testing.T) {
 	if f := l.Formatted(); f > 200*int64(viewmodel.NumFileColumns()) {
 		t.Errorf("formatted %d cells for one screen", f)
 	}
-	if took > time.Second {
+	// The time is the benchmark's to measure; under the race detector
+	// (several times slower, and sharing the CPU with the whole suite) only
+	// the bound on formatted cells above is asserted.
+	if took > time.Second && !raceEnabled {
 		t.Errorf("first screen took %s, want under 1 s", took)
 	}
 }

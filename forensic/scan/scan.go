@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts"
@@ -195,6 +196,10 @@ type SourceResult struct {
 // Scanner runs examinations.
 type Scanner struct {
 	cfg Config
+	// progressMu serialises progress lines: the ticker and the examination
+	// both write, and Progress need not be safe for concurrent use. A
+	// pointer, as Collect copies the Scanner.
+	progressMu *sync.Mutex
 }
 
 // New checks cfg and returns a Scanner.
@@ -214,11 +219,13 @@ func New(cfg Config) (*Scanner, error) {
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = 2 * time.Second
 	}
-	return &Scanner{cfg: cfg}, nil
+	return &Scanner{cfg: cfg, progressMu: &sync.Mutex{}}, nil
 }
 
 func (s *Scanner) progressf(format string, a ...any) {
 	if s.cfg.Progress != nil {
+		s.progressMu.Lock()
+		defer s.progressMu.Unlock()
 		fmt.Fprintf(s.cfg.Progress, "examine: "+format+"\n", a...)
 	}
 }

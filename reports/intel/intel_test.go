@@ -196,7 +196,7 @@ func TestIntelReport(t *testing.T) {
 		switch a.Kind {
 		case "wallet.address":
 			add(intel.TypeCrypto, get("address"))
-		case "identifier.btc":
+		case "identifier.btc", "identifier.eth", "identifier.xmr", "identifier.ltc", "identifier.doge":
 			add(intel.TypeCrypto, get("value"))
 		case "wallet.xpub":
 			add(intel.TypeXPub, get("xpub"))

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,7 +197,7 @@ func runChatSecret(ctx context.Context, e env, args []string) int {
 	// Unlocked: the client's parser with the secret, over the store's files,
 	// into a new run.
 	p := lock.parser(tr.secret)
-	unlocked := &scopedParser{Parser: p, locked: tr.fileRef, scope: lock.scope, col: &finding.Collector{}}
+	unlocked := newScopedParser(p, tr.fileRef, lock.scope)
 	if err := collectWith(ctx, flags, specs, unlocked); err != nil {
 		return fail(e, exitUsage, "chat-secret: re-run with the secret: %v", err)
 	}
@@ -207,14 +208,15 @@ func runChatSecret(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, exitUsage, "chat-secret: start run: %v", err)
 	}
-	if err := writeCollected(ctx, run, unlocked.col); err != nil {
+	found := unlocked.collected()
+	if err := writeCollected(ctx, run, found); err != nil {
 		_ = run.Fail(context.WithoutCancel(ctx), err.Error())
 		return fail(e, exitUsage, "chat-secret: %v", err)
 	}
 	if err := run.Finish(ctx); err != nil {
 		return fail(e, exitUsage, "chat-secret: finish run: %v", err)
 	}
-	res.Run, res.Artefacts, res.Warnings = run.ID, len(unlocked.col.Artefacts), len(unlocked.col.Warnings)
+	res.Run, res.Artefacts, res.Warnings = run.ID, len(found.Artefacts), len(found.Warnings)
 	return writeJSON(e, res)
 }
 
@@ -267,14 +269,19 @@ func artefactSourceID(ctx context.Context, rec *record.Record, art record.Stored
 }
 
 // scopedParser runs the client's parser (with the secret) on the files of
-// the unlocked store only, collecting what it finds for the new run.
+// the unlocked store only, keeping what it finds per file so the new run
+// is written in file order whatever order the scan's workers finished in.
 type scopedParser struct {
 	artefacts.Parser
 	locked string
 	scope  func(locked, file string) bool
 
-	mu  sync.Mutex
-	col *finding.Collector
+	mu      sync.Mutex
+	perFile map[string]*finding.Collector
+}
+
+func newScopedParser(p artefacts.Parser, locked string, scope func(locked, file string) bool) *scopedParser {
+	return &scopedParser{Parser: p, locked: locked, scope: scope, perFile: map[string]*finding.Collector{}}
 }
 
 func (p *scopedParser) Match(in *artefacts.Input) bool {
@@ -282,16 +289,31 @@ func (p *scopedParser) Match(in *artefacts.Input) bool {
 }
 
 func (p *scopedParser) Parse(ctx context.Context, in *artefacts.Input, _ finding.Sink) error {
-	var c finding.Collector
-	err := artefacts.Run(ctx, p.Parser, in, &c)
+	c := &finding.Collector{}
+	if err := artefacts.Run(ctx, p.Parser, in, c); err != nil && !errors.Is(err, artefacts.ErrWrongFormat) {
+		c.Warnings = append(c.Warnings, finding.Warning{Parser: p.Name(), Source: in.Ref, Message: err.Error()})
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.col.Artefacts = append(p.col.Artefacts, c.Artefacts...)
-	p.col.Warnings = append(p.col.Warnings, c.Warnings...)
-	if err != nil && !errors.Is(err, artefacts.ErrWrongFormat) {
-		p.col.Warnings = append(p.col.Warnings, finding.Warning{Parser: p.Name(), Source: in.Ref, Message: err.Error()})
-	}
+	p.perFile[in.Ref.String()] = c
 	return nil
+}
+
+// collected is everything found, file by file in provenance order.
+func (p *scopedParser) collected() *finding.Collector {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	refs := make([]string, 0, len(p.perFile))
+	for r := range p.perFile {
+		refs = append(refs, r)
+	}
+	sort.Strings(refs)
+	out := &finding.Collector{}
+	for _, r := range refs {
+		out.Artefacts = append(out.Artefacts, p.perFile[r].Artefacts...)
+		out.Warnings = append(out.Warnings, p.perFile[r].Warnings...)
+	}
+	return out
 }
 
 // secretTrier matches only the locked file and there runs the client's

@@ -164,7 +164,7 @@ func TestChatSecret(t *testing.T) {
 				t.Fatalf("new run %+v", last)
 			}
 			// The same parser given the secret directly, over the same evidence.
-			direct := &scopedParser{Parser: tc.unlocked(secret), locked: lockedRef(t, rec, keys, id), scope: chatLocks()[tc.parser].scope, col: &finding.Collector{}}
+			direct := newScopedParser(tc.unlocked(secret), lockedRef(t, rec, keys, id), chatLocks()[tc.parser].scope)
 			specs, err := groupSources(ctx, []string{ev})
 			if err != nil {
 				t.Fatal(err)
@@ -172,12 +172,19 @@ func TestChatSecret(t *testing.T) {
 			if err := collectWith(ctx, nil, specs, direct); err != nil {
 				t.Fatal(err)
 			}
-			reproduced := make([]scan.Keyed, len(direct.col.Artefacts))
-			for i, a := range direct.col.Artefacts {
+			directFound := direct.collected()
+			reproduced := make([]scan.Keyed, len(directFound.Artefacts))
+			for i, a := range directFound.Artefacts {
 				reproduced[i] = scan.Keyed{A: a}
 			}
 			if d := scan.Diff(recorded, reproduced); len(d) != 0 || len(reproduced) != len(recorded) {
 				t.Fatalf("new run differs from the parser with the secret: %d vs %d, %+v", len(recorded), len(reproduced), d)
+			}
+			// And in the same order (file by file), so the record is deterministic.
+			for i := range recorded {
+				if recorded[i].A.Kind != reproduced[i].A.Kind || recorded[i].A.Source.String() != reproduced[i].A.Source.String() {
+					t.Fatalf("artefact %d: recorded %s at %s, parser gives %s at %s", i, recorded[i].A.Kind, recorded[i].A.Source, reproduced[i].A.Kind, reproduced[i].A.Source)
+				}
 			}
 
 			// No candidate, right or wrong, in the record's raw bytes.

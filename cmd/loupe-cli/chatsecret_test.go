@@ -64,6 +64,13 @@ func chatSecretCases(t *testing.T) []chatSecretCase {
 		{name: "signal keyring secret", fixture: "signal/linux-libsecret", parser: "chats/signal", lockedAt: "/sql/db.sqlite",
 			secret:   str(manifestField(t, "signal", "linux-libsecret", "keyring_secret")),
 			unlocked: parserOf("chats/signal"), kind: chats.KindMessage, count: signalMsgs},
+		// The same store with its key wrapped as on macOS and on Windows.
+		{name: "signal macOS Keychain secret", fixture: "signal-oskeys/macos", parser: "chats/signal", lockedAt: "/sql/db.sqlite",
+			secret:   str(manifestField(t, "signal-oskeys", "macos", "secret")),
+			unlocked: parserOf("chats/signal"), kind: chats.KindMessage, count: int(manifestField(t, "signal-oskeys", "macos", "messages").(float64))},
+		{name: "signal Windows DPAPI-unwrapped key", fixture: "signal-oskeys/windows", parser: "chats/signal", lockedAt: "/sql/db.sqlite",
+			secret:   str(manifestField(t, "signal-oskeys", "windows", "secret")),
+			unlocked: parserOf("chats/signal"), kind: chats.KindMessage, count: int(manifestField(t, "signal-oskeys", "windows", "messages").(float64))},
 		// The tdata folder: the unlocked run reads every file of it (the
 		// self-peer record in the map's account file is the one account).
 		{name: "telegram local passcode", fixture: "telegram/tdata-passcode", parser: "chats/telegram-tdata", lockedAt: "/key_datas",

@@ -75,6 +75,9 @@ func unwrapKey(encHex, backend, secret string) (key, keyType string, err error) 
 			return k, keyType, nil
 		}
 	}
+	if k, how, ok := unwrapOSSecret(blob, secret); ok {
+		return k, keyType + ", " + how, nil
+	}
 	return "", keyType, errors.New("encryptedKey did not decrypt to a 64-hex key with the available secret")
 }
 

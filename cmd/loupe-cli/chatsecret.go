@@ -348,6 +348,17 @@ func (t *secretTrier) Parse(ctx context.Context, in *artefacts.Input, _ finding.
 		t.err = fmt.Errorf("%w: %s has SHA-256 %s, the record says %s", errEvidenceChanged, t.fileRef, in.SHA256, t.wantSHA)
 		return nil
 	}
+	// A store its parser opens without any secret (a plaintext key, Linux
+	// basic_text, a profile that is not encrypted) needs none: trying
+	// secrets there would record a "found" that means nothing.
+	switch st := storeState(ctx, t.lock.parser(""), in); {
+	case st.open:
+		t.err = fmt.Errorf("%s opens without a secret; there is nothing to try", t.fileRef)
+		return nil
+	case !st.encrypted:
+		t.err = fmt.Errorf("%s is not a locked %s store; there is nothing to try", t.fileRef, t.lock.client)
+		return nil
+	}
 	seq, err := t.rec.Log(ctx, "chat.secret-session", map[string]any{
 		"artefact": t.artefact, "client": t.lock.client, "file": t.fileRef, "file_sha256": in.SHA256,
 		"secret_kind": t.lock.secretKind, "list_sha256": t.res.ListSHA256, "candidates": len(t.cands),
@@ -363,8 +374,9 @@ func (t *secretTrier) Parse(ctx context.Context, in *artefacts.Input, _ finding.
 			return nil
 		}
 		h := chatSecretHMAC(t.rec.ID(), c.pw)
-		opened, detail := unlocks(ctx, t.lock.parser(c.pw), in)
-		result := "not opened: " + detail
+		st := storeState(ctx, t.lock.parser(c.pw), in)
+		opened := st.open
+		result := "not opened: " + st.detail
 		if opened {
 			result = "opened"
 		}
@@ -393,27 +405,41 @@ func (t *secretTrier) Parse(ctx context.Context, in *artefacts.Input, _ finding.
 	return nil
 }
 
-// unlocks runs p on the locked file and says whether the secret opened it:
-// the store artefact of that file then says so (key_verified for Signal and
-// qTox, decrypted for Telegram's key_datas). detail is the parser's first
-// warning otherwise, for the audit (it never holds the secret).
-func unlocks(ctx context.Context, p artefacts.Parser, in *artefacts.Input) (bool, string) {
+// chatStore is what a client's parser said of the store file itself.
+type chatStore struct {
+	encrypted bool   // its store artefact says encrypted=true
+	open      bool   // … and key_verified (Signal, qTox) or decrypted (Telegram key_datas)
+	detail    string // the parser's first warning when not open (never holds the secret)
+}
+
+// storeState runs p on the store file and reads its store artefact.
+func storeState(ctx context.Context, p artefacts.Parser, in *artefacts.Input) chatStore {
 	var c finding.Collector
 	if err := artefacts.Run(ctx, p, in, &c); err != nil {
-		return false, "parser error: " + err.Error()
+		return chatStore{detail: "parser error: " + err.Error()}
 	}
+	var st chatStore
 	for _, a := range c.Artefacts {
 		if a.Kind != chats.KindStore || a.Source.String() != in.Ref.String() {
 			continue
 		}
 		for _, at := range a.Attrs {
-			if (at.Name == "key_verified" || at.Name == "decrypted") && at.Type == finding.TBool && at.Bool {
-				return true, ""
+			if at.Type != finding.TBool || !at.Bool {
+				continue
+			}
+			switch at.Name {
+			case chats.AttrEncrypted:
+				st.encrypted = true
+			case "key_verified", "decrypted":
+				st.open = true
 			}
 		}
 	}
-	for _, w := range c.Warnings {
-		return false, w.Message
+	if !st.open {
+		st.detail = "the store did not open"
+		if len(c.Warnings) > 0 {
+			st.detail = c.Warnings[0].Message
+		}
 	}
-	return false, "the store did not open"
+	return st
 }

@@ -280,6 +280,7 @@ func TestChatSecretRefusals(t *testing.T) {
 	}
 	tc := chatSecretCase{parser: "chats/qtox-profile", lockedAt: "/dave.tox"}
 	id := lockedStore(t, rec, keys, tc)
+	plainProfile := lockedStore(t, rec, keys, chatSecretCase{parser: "chats/qtox-profile", lockedAt: "/alice.tox"})
 	var other int64
 	r, err := record.OpenReadOnly(ctx, rec, record.Options{KeyDir: keys})
 	if err != nil {
@@ -314,12 +315,35 @@ func TestChatSecretRefusals(t *testing.T) {
 		{"--max without a wordlist", base(id, "--secret-file", one, "--max", "5"), exitUsage, "--wordlist only"},
 		{"both lists", base(id, "--secret-file", one, "--wordlist", one), exitUsage, "exactly one"},
 		{"not a chat store", base(other, "--secret-file", one), exitUsage, "not by a chat parser"},
+		{"a profile that is not encrypted", base(plainProfile, "--secret-file", one), exitUsage, "is not a locked qtox store"},
 	}
 	for _, c := range cases {
 		code, _, errs := runExamineCLI(t, c.args...)
 		if code != c.code || !strings.Contains(errs, c.err) {
 			t.Errorf("%s: %d %q, want %d and %q", c.name, code, errs, c.code, c.err)
 		}
+	}
+	// A Signal store whose key opens offline (basic_text) needs no secret.
+	open := filepath.Join(dir, "open")
+	copyTree(t, "../../testdata/artefacts/chats/signal/linux-basictext", open)
+	openRec := filepath.Join(dir, "open.loupe")
+	if code, _, errs := runExamineCLI(t, examineArgs(openRec, keys, open)...); code != exitOK {
+		t.Fatalf("examine: %d %s", code, errs)
+	}
+	r, err = record.OpenReadOnly(ctx, openRec, record.Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var openStore int64
+	for a, err := range r.Artefacts(ctx, chats.KindStore) {
+		if err == nil && a.Parser == "chats/signal" {
+			openStore = a.ID
+		}
+	}
+	r.Close()
+	code, _, errs := runExamineCLI(t, "chat-secret", openRec, "--artefact", itoa(openStore), "--image", open, "--secret-file", one, "--examiner", "tester", "--key-dir", keys)
+	if code != exitUsage || !strings.Contains(errs, "opens without a secret") {
+		t.Fatalf("open store: %d %s", code, errs)
 	}
 	// The profile changes after the examination: exit 1, no attempt.
 	b, err := os.ReadFile(filepath.Join(ev, "dave.tox"))

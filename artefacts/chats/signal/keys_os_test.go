@@ -59,3 +59,27 @@ func TestOSWrappedKeys(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnwrapKey: any encryptedKey, backend and secret; never panics, and a
+// key it returns is always 64 hex digits.
+func FuzzUnwrapKey(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join(fixtures, "signal-oskeys/windows/config.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var c config
+	if err := json.Unmarshal(b, &c); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(c.EncryptedKey, "", strings.Repeat("00", 32))
+	f.Add("763130", "basic_text", "")
+	f.Add("763131aabb", "gnome_libsecret", "x")
+	f.Fuzz(func(t *testing.T, encHex, backend, secret string) {
+		k, _, err := unwrapKey(encHex, backend, secret)
+		if err == nil {
+			if _, ok := hexKey([]byte(k)); !ok {
+				t.Fatalf("key %q is not 64 hex", k)
+			}
+		}
+	})
+}

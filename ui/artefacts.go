@@ -218,6 +218,8 @@ type DetailPane struct {
 	Chain      *widget.Form
 	Tags       *widget.Label
 	ShowSource *widget.Button
+	// WalletPassword is the "Try passwords…" row, shown for locked wallets.
+	WalletPassword *WalletPasswordRow
 
 	TagFlag     *widget.Select
 	TagReason   *widget.Entry
@@ -249,6 +251,7 @@ func NewDetailPane(s *viewmodel.Session, w fyne.Window) *DetailPane {
 		}
 	})
 	d.ShowSource.Disable()
+	d.WalletPassword = newWalletPasswordRow(d)
 	d.TagFlag = widget.NewSelect(viewmodel.TagFlags, nil)
 	d.TagFlag.PlaceHolder = "CPIA flag"
 	d.TagReason = widget.NewEntry()
@@ -259,7 +262,7 @@ func NewDetailPane(s *viewmodel.Session, w fyne.Window) *DetailPane {
 	d.TagButton.Disable()
 	tagForm := container.NewVBox(widget.NewLabelWithStyle("Tag this artefact", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.TagFlag, d.TagReason, d.TagCategory, d.TagButton)
-	d.body = container.NewVBox(d.Title, d.ShowSource, d.Fields,
+	d.body = container.NewVBox(d.Title, d.ShowSource, d.WalletPassword.Content(), d.Fields,
 		widget.NewLabelWithStyle("Provenance (image → … → row/offset)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Chain,
 		widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.Tags, tagForm)
 	d.content = container.NewVScroll(d.body)
@@ -279,6 +282,7 @@ func (d *DetailPane) Clear() {
 	d.Chain.Refresh()
 	d.Tags.SetText("")
 	d.ShowSource.Disable()
+	d.WalletPassword.Set(nil)
 	d.TagButton.Disable()
 	d.relayout()
 }
@@ -356,6 +360,7 @@ func (d *DetailPane) show(det *viewmodel.Detail, logErr error) {
 	} else {
 		d.ShowSource.Disable()
 	}
+	d.WalletPassword.Set(det)
 	d.TagButton.Enable()
 	d.relayout()
 }

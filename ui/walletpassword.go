@@ -161,10 +161,11 @@ func NewWalletPasswordDialog(s *viewmodel.Session, a record.StoredArtefact, w fy
 
 	pathRow := container.NewBorder(nil, nil, nil, d.Browse, d.Path)
 	maxRow := container.NewBorder(nil, nil, widget.NewLabel("Wordlist cap"), nil, d.Max)
-	form := container.NewVBox(title, d.Source, pathRow, maxRow, d.Typed, d.TryEmpty, d.Caps,
-		widget.NewSeparator(), d.Progress, d.Status, d.Result,
-		container.NewHBox(d.Start, d.Cancel, d.Close))
-	d.content = container.NewVScroll(form)
+	// The inputs scroll; the progress, the result and the buttons stay in view.
+	inputs := container.NewVScroll(container.NewVBox(d.Source, pathRow, maxRow, d.Typed, d.TryEmpty, d.Caps))
+	outcome := container.NewVBox(widget.NewSeparator(), container.NewHBox(d.Start, d.Cancel, d.Close),
+		d.Progress, d.Status, d.Result)
+	d.content = container.NewBorder(title, outcome, nil, nil, inputs)
 	return d
 }
 
@@ -174,7 +175,7 @@ func (d *WalletPasswordDialog) Content() fyne.CanvasObject { return d.content }
 // Show opens the dialog over the window.
 func (d *WalletPasswordDialog) Show() {
 	d.dlg = dialog.NewCustomWithoutButtons("Try passwords found in the investigation", d.content, d.win)
-	d.dlg.Resize(fyne.NewSize(640, 620))
+	d.dlg.Resize(fyne.NewSize(700, 760))
 	d.dlg.Show()
 }
 
@@ -232,6 +233,7 @@ func (d *WalletPasswordDialog) start() {
 	}
 	if err != nil {
 		d.Result.SetText("Not started: " + err.Error())
+		d.content.Refresh()
 		d.signal(err)
 		return
 	}
@@ -265,6 +267,7 @@ func (d *WalletPasswordDialog) start() {
 				d.Progress.SetValue(1)
 			}
 			d.Result.SetText(viewmodel.WalletPasswordOutcome(res, err))
+			d.content.Refresh() // the wrapped result's height is known only now
 			d.signal(err)
 		})
 	}()

@@ -68,10 +68,10 @@ var PasswordListKinds = []string{
 }
 
 // WalletPasswordCaps explains the caps and the audit to the examiner.
-const WalletPasswordCaps = "Caps: a password file or typed passwords take at most 100 candidates; a wordlist 1,000 unless you set its cap, " +
-	"never more than 100,000. A longer list is refused before anything is tried: this tries passwords found in the investigation, " +
-	"it does not brute-force. One candidate per line; blank lines are skipped. Every attempt is an audit entry holding the line " +
-	"number and a keyed hash, never the password."
+const WalletPasswordCaps = "Caps: a password file or typed passwords, at most 100 candidates; a wordlist, 1,000 unless you " +
+	"set its cap, never more than 100,000. A longer list is refused before anything is tried (no brute force). " +
+	"One candidate per line; blank lines are skipped. Each attempt is an audit entry with the line number and a " +
+	"keyed hash, never the password."
 
 // PasswordListSpec is the examiner's choice of candidates.
 type PasswordListSpec struct {

@@ -11,15 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/sweep"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/forensic/recordstore"
 	"github.com/loupe-forensics/loupe/forensic/scan"
-	"github.com/loupe-forensics/loupe/imaging"
 )
 
 type examineFlags struct {
@@ -78,14 +77,14 @@ func runExamine(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, exitUsage, "examine: %v", err)
 	}
-	st := &recordStore{rec: rec}
+	st := recordstore.New(rec)
 	sum, err := s.Examine(ctx, st, specs)
 	out := struct {
 		Record  string `json:"record"`
 		Created bool   `json:"created"`
 		Run     int64  `json:"run"`
 		*scan.Summary
-	}{f.record, created, st.runID, sum}
+	}{f.record, created, st.RunID(), sum}
 	if sum != nil {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -109,7 +108,7 @@ func runExamine(ctx context.Context, e env, args []string) int {
 	case errors.Is(err, scan.ErrSource):
 		return fail(e, exitUsage, "examine: %v", err)
 	case errors.Is(err, scan.ErrInterrupted):
-		return fail(e, exitFailed, "examine: interrupted; run %d is recorded as incomplete (run examine again to redo it)", st.runID)
+		return fail(e, exitFailed, "examine: interrupted; run %d is recorded as incomplete (run examine again to redo it)", st.RunID())
 	default:
 		return fail(e, exitFailed, "examine: %v", err)
 	}
@@ -135,104 +134,6 @@ func openOrCreate(ctx context.Context, f examineFlags) (*record.Record, bool, er
 		Examiner: ex,
 	}, opts)
 	return rec, true, err
-}
-
-// recordStore adapts the examination record to the pipeline's Store. The
-// row layouts below are the record's sources, volumes and verifications
-// content (snake_case JSON; source_id is a queried column).
-type recordStore struct {
-	rec   *record.Record
-	mu    sync.Mutex
-	runID int64
-}
-
-// SourceRow is a sources row's content.
-type SourceRow struct {
-	Ref         string            `json:"ref"`
-	Format      string            `json:"format"`
-	Segments    []string          `json:"segments,omitempty"`
-	Size        int64             `json:"size"`
-	SectorSize  int               `json:"sector_size,omitempty"`
-	Acquisition imaging.Digests   `json:"acquisition"`
-	Metadata    map[string]string `json:"metadata,omitempty"`
-}
-
-// VolumeRow is a volumes row's content.
-type VolumeRow struct {
-	SourceID int64  `json:"source_id"`
-	Ref      string `json:"ref"`
-	Index    int    `json:"index"`
-	Scheme   string `json:"scheme"`
-	Start    int64  `json:"start"`
-	Length   int64  `json:"length"`
-	Type     string `json:"type,omitempty"`
-	Label    string `json:"label,omitempty"`
-	FS       string `json:"fs,omitempty"`
-}
-
-// VerificationRow is a verifications row's content.
-type VerificationRow struct {
-	SourceID   int64           `json:"source_id"`
-	Computed   imaging.Digests `json:"computed"`
-	Result     string          `json:"result"` // match, mismatch, no-reference
-	Detail     string          `json:"detail,omitempty"`
-	DurationNS int64           `json:"duration_ns"`
-}
-
-func (s *recordStore) AddSource(ctx context.Context, si scan.SourceInfo) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec.AddRow(ctx, "sources", "source.add", SourceRow{
-		Ref: si.Ref.String(), Format: si.Format, Segments: si.Segments, Size: si.Size, SectorSize: si.SectorSize,
-		Acquisition: si.Stored, Metadata: metadataMap(si.Metadata),
-	})
-}
-
-func metadataMap(m imaging.Metadata) map[string]string {
-	out := map[string]string{}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return out
-	}
-	var raw map[string]any
-	if json.Unmarshal(b, &raw) != nil {
-		return out
-	}
-	for k, v := range raw {
-		out[k] = fmt.Sprint(v)
-	}
-	return out
-}
-
-func (s *recordStore) AddVolume(ctx context.Context, sourceID int64, v scan.Volume) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	row := VolumeRow{SourceID: sourceID, Ref: v.Ref.String(), Index: v.Index, Scheme: v.Scheme, Start: v.Start, Length: v.Length, Type: v.Type, Label: v.Label}
-	if v.FS != nil {
-		row.FS = v.FS.Kind()
-	}
-	_, err := s.rec.AddRow(ctx, "volumes", "volume.add", row)
-	return err
-}
-
-func (s *recordStore) AddVerification(ctx context.Context, sourceID int64, v scan.Verification) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err := s.rec.AddRow(ctx, "verifications", "source.verify", VerificationRow{
-		SourceID: sourceID, Computed: v.Computed, Result: v.Result, Detail: v.Detail, DurationNS: v.Duration.Nanoseconds(),
-	})
-	return err
-}
-
-func (s *recordStore) StartRun(ctx context.Context, spec scan.RunSpec) (scan.Run, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	run, err := s.rec.StartRun(ctx, record.RunSpec{Tool: spec.Tool, Parsers: spec.Parsers, Sources: spec.Sources, Params: spec.Params})
-	if err != nil {
-		return nil, err
-	}
-	s.runID = run.ID
-	return run, nil
 }
 
 // ---------------------------------------------------------------- reproduce

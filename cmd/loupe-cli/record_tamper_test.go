@@ -94,7 +94,7 @@ func TestCheckEvidence(t *testing.T) {
 	// The digests of the committed gpt.E01 fixture, as examine records them.
 	good := imaging.Digests{MD5: "fb641b6d79a28025a500ba59da5a7dda", SHA1: "75d919f0bac511c0258418caab31f1f627b20d8d",
 		SHA256: "4f81890b9ce57877506ddf1b8d21f9ab30f4858991566f9b31727f8544cea1c9"}
-	// Row layouts as examine writes them (its SourceRow and VerificationRow).
+	// Row layouts as examine writes them (forensic/recordstore: SourceRow and VerificationRow).
 	src, err := r.AddRow(ctx, "sources", "source.add", map[string]any{"ref": "image:gpt.E01", "format": "e01", "acquisition": imaging.Digests{MD5: good.MD5}})
 	if err != nil {
 		t.Fatal(err)

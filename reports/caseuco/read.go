@@ -14,7 +14,7 @@ import (
 )
 
 // What this file reads from the record, in the layouts loupe-cli's examine
-// writes (cmd/loupe-cli recordStore): sources, verifications and the audit
+// writes (forensic/recordstore): sources, verifications and the audit
 // entries that date them.
 
 type digests struct {

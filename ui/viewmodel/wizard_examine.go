@@ -3,7 +3,6 @@ package viewmodel
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/loupe-forensics/loupe/forensic/disk"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
+	"github.com/loupe-forensics/loupe/forensic/recordstore"
 	"github.com/loupe-forensics/loupe/forensic/scan"
 	"github.com/loupe-forensics/loupe/forensic/volume"
 	"github.com/loupe-forensics/loupe/imaging"
@@ -42,7 +42,7 @@ func ScanExaminer(newRegistry func() (*artefacts.Registry, error), tool string) 
 		if err != nil {
 			return nil, err
 		}
-		return s.Examine(ctx, &recordStore{rec: rec}, specs)
+		return s.Examine(ctx, recordstore.New(rec), specs)
 	}
 }
 
@@ -99,95 +99,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
-}
-
-// recordStore is the pipeline's Store over the record, with the row
-// layouts loupe-cli writes (cmd/loupe-cli/examine.go: SourceRow,
-// VolumeRow, VerificationRow).
-type recordStore struct {
-	rec *record.Record
-	mu  sync.Mutex
-}
-
-type sourceRow struct {
-	Ref         string            `json:"ref"`
-	Format      string            `json:"format"`
-	Segments    []string          `json:"segments,omitempty"`
-	Size        int64             `json:"size"`
-	SectorSize  int               `json:"sector_size,omitempty"`
-	Acquisition imaging.Digests   `json:"acquisition"`
-	Metadata    map[string]string `json:"metadata,omitempty"`
-}
-
-type volumeRow struct {
-	SourceID int64  `json:"source_id"`
-	Ref      string `json:"ref"`
-	Index    int    `json:"index"`
-	Scheme   string `json:"scheme"`
-	Start    int64  `json:"start"`
-	Length   int64  `json:"length"`
-	Type     string `json:"type,omitempty"`
-	Label    string `json:"label,omitempty"`
-	FS       string `json:"fs,omitempty"`
-}
-
-type verificationRow struct {
-	SourceID   int64           `json:"source_id"`
-	Computed   imaging.Digests `json:"computed"`
-	Result     string          `json:"result"`
-	Detail     string          `json:"detail,omitempty"`
-	DurationNS int64           `json:"duration_ns"`
-}
-
-func (s *recordStore) AddSource(ctx context.Context, si scan.SourceInfo) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec.AddRow(ctx, "sources", "source.add", sourceRow{
-		Ref: si.Ref.String(), Format: si.Format, Segments: si.Segments, Size: si.Size, SectorSize: si.SectorSize,
-		Acquisition: si.Stored, Metadata: metadataMap(si.Metadata),
-	})
-}
-
-func metadataMap(m imaging.Metadata) map[string]string {
-	out := map[string]string{}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return out
-	}
-	var raw map[string]any
-	if json.Unmarshal(b, &raw) != nil {
-		return out
-	}
-	for k, v := range raw {
-		out[k] = fmt.Sprint(v)
-	}
-	return out
-}
-
-func (s *recordStore) AddVolume(ctx context.Context, sourceID int64, v scan.Volume) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	row := volumeRow{SourceID: sourceID, Ref: v.Ref.String(), Index: v.Index, Scheme: v.Scheme, Start: v.Start, Length: v.Length, Type: v.Type, Label: v.Label}
-	if v.FS != nil {
-		row.FS = v.FS.Kind()
-	}
-	_, err := s.rec.AddRow(ctx, "volumes", "volume.add", row)
-	return err
-}
-
-func (s *recordStore) AddVerification(ctx context.Context, sourceID int64, v scan.Verification) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err := s.rec.AddRow(ctx, "verifications", "source.verify", verificationRow{
-		SourceID: sourceID, Computed: v.Computed, Result: v.Result, Detail: v.Detail, DurationNS: v.Duration.Nanoseconds(),
-	})
-	return err
-}
-
-func (s *recordStore) StartRun(ctx context.Context, spec scan.RunSpec) (scan.Run, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec.StartRun(ctx, record.RunSpec{Tool: spec.Tool, Parsers: spec.Parsers, Sources: spec.Sources, Params: spec.Params})
 }
 
 // SessionEvidence returns the segment lists of a record's image sources

@@ -118,13 +118,13 @@ func (b *builder) artefacts(ctx context.Context, sensitive map[int64]bool) (map[
 	files := map[string]*fileInfo{}
 	var order []*fileInfo
 	fileInRun := map[string]bool{}
-	ids := entryIDs{}
+	ids := source.EntryIndex{}
 	for a, err := range b.rec.Artefacts(ctx, "") {
 		if err != nil {
 			return nil, fmt.Errorf("caseuco: artefacts: %w", err)
 		}
 		if step := fileStep(a.Source); step != nil {
-			ids.note(step)
+			ids.Note(step)
 		}
 	}
 	for a, err := range b.rec.Artefacts(ctx, "") {
@@ -136,7 +136,7 @@ func (b *builder) artefacts(ctx context.Context, sensitive map[int64]bool) (map[
 		}
 		derived := ""
 		if step := fileStep(a.Source); step != nil {
-			step = ids.resolve(step)
+			step = ids.Resolve(step)
 			key := step.String()
 			f := files[key]
 			if f == nil {

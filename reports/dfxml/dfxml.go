@@ -232,13 +232,13 @@ func load(ctx context.Context, rec *record.Record) (*model, error) {
 		im.volumes = append(im.volumes, vol)
 	}
 
-	ids := entryIDs{}
+	ids := source.EntryIndex{}
 	for a, err := range rec.Artefacts(ctx, "") {
 		if err != nil {
 			return nil, fmt.Errorf("dfxml: artefacts: %w", err)
 		}
 		if step, _ := fileStep(a.Source); step != nil {
-			ids.note(step)
+			ids.Note(step)
 		}
 	}
 	files := map[string]*file{}
@@ -253,7 +253,7 @@ func load(ctx context.Context, rec *record.Record) (*model, error) {
 		if step == nil {
 			continue
 		}
-		step = ids.resolve(step)
+		step = ids.Resolve(step)
 		key := step.String()
 		f := files[key]
 		if f == nil {
@@ -671,50 +671,4 @@ func (f *file) write(x *xw, id, partition int) {
 		x.empty("loupe:artefact", "id", i64(a.id), "kind", a.kind, "parser", a.parser, "ref", a.source)
 	}
 	x.close("fileobject")
-}
-
-// entryIDs resolves file steps that name an entry by path without its
-// inode or MFT entry (a parser that referred to a companion file, such as
-// a SQLite WAL, by name) to the one entry with that path on the same file
-// system that the record names with an ID, so one file is one object.
-type entryIDs map[string][]string // parent key + "\x00" + path -> IDs
-
-func (ids entryIDs) note(step *source.Ref) {
-	e := entryOf(step)
-	if e == nil || e.ID == "" {
-		return
-	}
-	k := e.Parent.String() + "\x00" + e.Locator
-	for _, id := range ids[k] {
-		if id == e.ID {
-			return
-		}
-	}
-	ids[k] = append(ids[k], e.ID)
-}
-
-func (ids entryIDs) resolve(step *source.Ref) *source.Ref {
-	e := entryOf(step)
-	if e == nil || e.ID != "" {
-		return step
-	}
-	known := ids[e.Parent.String()+"\x00"+e.Locator]
-	if len(known) != 1 {
-		return step
-	}
-	r := e.Parent.Entry(e.Locator, known[0])
-	if step.Type == source.TypeStream {
-		r = r.Stream(step.Locator)
-	}
-	return r
-}
-
-func entryOf(step *source.Ref) *source.Ref {
-	if step.Type == source.TypeStream {
-		step = step.Parent
-	}
-	if step == nil || step.Type != source.TypeEntry || step.Parent == nil {
-		return nil
-	}
-	return step
 }

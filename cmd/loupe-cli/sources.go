@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/loupe-forensics/loupe/forensic/disk"
-	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/scan"
 	"github.com/loupe-forensics/loupe/forensic/source"
-	"github.com/loupe-forensics/loupe/forensic/volume"
 	"github.com/loupe-forensics/loupe/imaging"
 )
 
@@ -20,60 +16,7 @@ import (
 const throttleEnv = "LOUPE_EXAMINE_THROTTLE"
 
 // openers wires the real image, volume and file-system layers into the pipeline.
-func openers() scan.Openers {
-	return scan.Openers{
-		Image: imaging.Open,
-		Disk:  openDisk,
-		Hash:  hashImage,
-	}
-}
-
-func openDisk(ctx context.Context, img imaging.Image) (*scan.Disk, error) {
-	// disk.Disk.Close would close the image, which the pipeline owns: it
-	// is deliberately not kept.
-	d, err := disk.Open(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	out := &scan.Disk{}
-	scheme := volume.KindNone
-	if d.Volumes != nil {
-		scheme = d.Volumes.Kind
-	}
-	for _, w := range d.Warnings {
-		ref := w.Ref
-		if ref == nil {
-			ref = img.Ref()
-		}
-		out.Warnings = append(out.Warnings, finding.Warning{Parser: "disk", Source: ref, Message: fmt.Sprintf("at image offset %d: %v", w.Offset, w.Err)})
-	}
-	for _, m := range d.FileSystems {
-		p := m.Partition
-		ref := p.Ref
-		if ref == nil {
-			ref = img.Ref()
-		}
-		out.Volumes = append(out.Volumes, scan.Volume{Ref: ref, Index: p.Index, Scheme: scheme, Start: p.Start, Length: p.Length, Type: p.Description, Label: p.Label, FS: m.FS})
-	}
-	return out, nil
-}
-
-// hashImage is the same triple-hash pass `loupe-cli image verify` makes.
-// Unreadable chunks were hashed as zeros (as ewfverify does) and are listed.
-func hashImage(ctx context.Context, img imaging.Image) (imaging.Digests, string, error) {
-	res, err := imaging.Verify(ctx, img, nil)
-	if err != nil {
-		return imaging.Digests{}, "", err
-	}
-	if len(res.Errors) == 0 {
-		return res.Computed, "", nil
-	}
-	msgs := make([]string, len(res.Errors))
-	for i, e := range res.Errors {
-		msgs[i] = e.Error()
-	}
-	return res.Computed, fmt.Sprintf("%d unreadable region(s) hashed as zeros: %s", len(msgs), strings.Join(msgs, "; ")), nil
-}
+func openers() scan.Openers { return scan.DefaultOpeners() }
 
 // groupSources turns command-line paths into sources: a folder is a source
 // of its own; an image path absorbs the later paths that are its other

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -490,7 +489,7 @@ func TestHashImageAgreesWithCoreutils(t *testing.T) {
 	}
 	// An image shorter than it claims is an error with the offset.
 	_, _, err = HashImage(context.Background(), fileImage{f, 9437696 + 4096})
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "9437696") {
+	if !errors.Is(err, imaging.ErrTruncated) || !strings.Contains(err.Error(), "9437696") {
 		t.Fatalf("short image: %v", err)
 	}
 }

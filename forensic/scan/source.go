@@ -2,18 +2,16 @@ package scan
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -187,43 +185,21 @@ func openReadOnly(root *os.Root, rel string) (*os.File, error) {
 	return f, nil
 }
 
-// HashImage computes MD5, SHA-1 and SHA-256 of a whole image in one
-// sequential pass. Unreadable chunks (imaging.ChunkError) are hashed as
+// HashImage computes MD5, SHA-1 and SHA-256 of a whole image in one pass,
+// the same pass `loupe-cli image verify` makes (imaging.Verify: the three
+// hashes in parallel). Unreadable chunks (imaging.ChunkError) are hashed as
 // zeros, as ewfverify and ewfexport do, and listed in detail.
 func HashImage(ctx context.Context, img imaging.Image) (imaging.Digests, string, error) {
-	m, s1, s2 := md5.New(), sha1.New(), sha256.New()
-	w := io.MultiWriter(m, s1, s2)
-	buf := make([]byte, 4<<20)
-	size := img.Size()
-	var detail []string
-	for off := int64(0); off < size; {
-		if err := ctx.Err(); err != nil {
-			return imaging.Digests{}, "", err
-		}
-		want := int64(len(buf))
-		if size-off < want {
-			want = size - off
-		}
-		n, err := img.ReadAt(buf[:want], off)
-		if int64(n) < want {
-			var ce *imaging.ChunkError
-			switch {
-			case errors.As(err, &ce):
-				detail = append(detail, ce.Error())
-				clear(buf[n:want])
-			case err == nil || errors.Is(err, io.EOF):
-				return imaging.Digests{}, "", fmt.Errorf("image ends at byte %d of %d: %w", off+int64(n), size, io.ErrUnexpectedEOF)
-			default:
-				return imaging.Digests{}, "", fmt.Errorf("read image at byte %d: %w", off+int64(n), err)
-			}
-		}
-		w.Write(buf[:want])
-		off += want
+	res, err := imaging.Verify(ctx, img, nil)
+	if err != nil {
+		return imaging.Digests{}, "", err
 	}
-	d := imaging.Digests{MD5: hex.EncodeToString(m.Sum(nil)), SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s2.Sum(nil))}
-	out := ""
-	if len(detail) > 0 {
-		out = fmt.Sprintf("%d unreadable region(s) hashed as zeros: %v", len(detail), detail)
+	if len(res.Errors) == 0 {
+		return res.Computed, "", nil
 	}
-	return d, out, nil
+	msgs := make([]string, len(res.Errors))
+	for i, e := range res.Errors {
+		msgs[i] = e.Error()
+	}
+	return res.Computed, fmt.Sprintf("%d unreadable region(s) hashed as zeros: %s", len(msgs), strings.Join(msgs, "; ")), nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/loupe-forensics/loupe/artefacts/wallets/passwordtrial"
 	"github.com/loupe-forensics/loupe/forensic/record"
 	"github.com/loupe-forensics/loupe/forensic/scan"
-	"github.com/loupe-forensics/loupe/imaging"
 )
 
 // WalletLocked reports whether the record says this artefact belongs to an
@@ -118,7 +117,7 @@ func TryWalletPasswords(ctx context.Context, s *Session, artefact int64, list pa
 	return passwordtrial.Trial{
 		Record: s.Record, Artefact: artefact, List: list,
 		Sources:  []scan.SourceSpec{{Paths: s.EvidencePaths}},
-		Open:     scan.Openers{Image: imaging.Open, Disk: openScanDisk},
+		Open:     scan.DefaultOpeners(),
 		Progress: progress,
 	}.Run(ctx)
 }

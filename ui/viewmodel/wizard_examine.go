@@ -3,18 +3,13 @@ package viewmodel
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/loupe-forensics/loupe/artefacts"
-	"github.com/loupe-forensics/loupe/forensic/disk"
-	"github.com/loupe-forensics/loupe/forensic/finding"
 	"github.com/loupe-forensics/loupe/forensic/record"
 	"github.com/loupe-forensics/loupe/forensic/recordstore"
 	"github.com/loupe-forensics/loupe/forensic/scan"
-	"github.com/loupe-forensics/loupe/forensic/volume"
-	"github.com/loupe-forensics/loupe/imaging"
 )
 
 // ScanExaminer runs examinations through the forensic/scan pipeline, as
@@ -35,7 +30,7 @@ func ScanExaminer(newRegistry func() (*artefacts.Registry, error), tool string) 
 			names = append(names, strings.Join(im, " "))
 		}
 		s, err := scan.New(scan.Config{
-			Registry: reg, Open: scan.Openers{Image: imaging.Open, Disk: openScanDisk},
+			Registry: reg, Open: scan.DefaultOpeners(),
 			Progress: &lineWriter{fn: progress}, Tool: tool,
 			Params: map[string]string{"sources": strings.Join(names, " "), "started_from": "new-examination wizard"},
 		})
@@ -44,36 +39,6 @@ func ScanExaminer(newRegistry func() (*artefacts.Registry, error), tool string) 
 		}
 		return s.Examine(ctx, recordstore.New(rec), specs)
 	}
-}
-
-// openScanDisk splits an image into the pipeline's volumes. disk.Disk.Close
-// would close the image, which the pipeline owns, so the Disk is not kept.
-func openScanDisk(ctx context.Context, img imaging.Image) (*scan.Disk, error) {
-	d, err := disk.Open(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	out := &scan.Disk{}
-	scheme := volume.KindNone
-	if d.Volumes != nil {
-		scheme = d.Volumes.Kind
-	}
-	for _, w := range d.Warnings {
-		ref := w.Ref
-		if ref == nil {
-			ref = img.Ref()
-		}
-		out.Warnings = append(out.Warnings, finding.Warning{Parser: "disk", Source: ref, Message: fmt.Sprintf("at image offset %d: %v", w.Offset, w.Err)})
-	}
-	for _, m := range d.FileSystems {
-		p := m.Partition
-		ref := p.Ref
-		if ref == nil {
-			ref = img.Ref()
-		}
-		out.Volumes = append(out.Volumes, scan.Volume{Ref: ref, Index: p.Index, Scheme: scheme, Start: p.Start, Length: p.Length, Type: p.Description, Label: p.Label, FS: m.FS})
-	}
-	return out, nil
 }
 
 // lineWriter turns the pipeline's progress lines into callbacks.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/coins"
+	"github.com/loupe-forensics/loupe/artefacts/leveldbcopy"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
@@ -36,7 +37,7 @@ func (*Atomic) Name() string    { return AtomicName }
 func (*Atomic) Version() string { return AtomicVersion }
 
 // Match: a LevelDB CURRENT file (the store's keys decide in Parse).
-func (*Atomic) Match(in *artefacts.Input) bool { return isLevelDBCurrent(in) }
+func (*Atomic) Match(in *artefacts.Input) bool { return leveldbcopy.Match(in) }
 
 // localStorageValue decodes a Chromium localStorage value.
 func localStorageValue(v []byte) (string, bool) {
@@ -80,7 +81,7 @@ func ParseAtomicAddresses(s string) ([]atomicAddress, error) {
 
 // Parse opens a copy of the store and writes the findings.
 func (p *Atomic) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	c, err := openLevelDBCopy(in)
+	c, err := leveldbcopy.Open(in)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loupe-forensics/loupe/artefacts"
+	"github.com/loupe-forensics/loupe/artefacts/leveldbcopy"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
@@ -142,12 +143,12 @@ func TestMetaMaskFixtureVault(t *testing.T) {
 	var m metaMaskManifest
 	loadJSON(t, "metamask/manifest.json", &m)
 	in := storeInput(t, metaMaskStore)
-	c, err := openLevelDBCopy(in)
+	c, err := leveldbcopy.Open(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	data, _, err := getCapped(c.DB, "data", MaxJSONSize)
+	data, _, err := leveldbcopy.GetCapped(c.DB, "data", MaxJSONSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/coins"
+	"github.com/loupe-forensics/loupe/artefacts/leveldbcopy"
 	"github.com/loupe-forensics/loupe/forensic/finding"
 )
 
@@ -52,7 +53,7 @@ func (*MetaMask) Name() string    { return MetaMaskName }
 func (*MetaMask) Version() string { return MetaMaskVersion }
 
 // Match: a LevelDB CURRENT file (the store's content decides in Parse).
-func (*MetaMask) Match(in *artefacts.Input) bool { return isLevelDBCurrent(in) }
+func (*MetaMask) Match(in *artefacts.Input) bool { return leveldbcopy.Match(in) }
 
 // MetaMaskVault is the encrypted vault as stored (browser-passworder).
 type MetaMaskVault struct {
@@ -232,12 +233,12 @@ func sortedMapKeys[V any](m map[string]V) []string {
 
 // Parse opens a copy of the store and writes the findings.
 func (p *MetaMask) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	c, err := openLevelDBCopy(in)
+	c, err := leveldbcopy.Open(in)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	data, ok, err := getCapped(c.DB, "data", MaxJSONSize)
+	data, ok, err := leveldbcopy.GetCapped(c.DB, "data", MaxJSONSize)
 	if !ok {
 		return artefacts.ErrWrongFormat
 	}
@@ -258,7 +259,7 @@ func (p *MetaMask) Parse(ctx context.Context, in *artefacts.Input, out finding.S
 	if c.Repair {
 		attrs = append(attrs, finding.B("leveldb_recovered", true))
 	}
-	if meta, ok, _ := getCapped(c.DB, "meta", 1<<16); ok {
+	if meta, ok, _ := leveldbcopy.GetCapped(c.DB, "meta", 1<<16); ok {
 		var m struct {
 			Version int64 `json:"version"`
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loupe-forensics/loupe/artefacts"
 	"github.com/loupe-forensics/loupe/artefacts/coins"
+	"github.com/loupe-forensics/loupe/artefacts/leveldbcopy"
 	"github.com/loupe-forensics/loupe/forensic/source"
 )
 
@@ -55,7 +56,7 @@ func (l *Lock) Try(password string) (opened bool, detail string, err error) {
 // encrypted parts it holds. A file with nothing encrypted gives none.
 func Locks(ctx context.Context, in *artefacts.Input) ([]*Lock, error) {
 	switch {
-	case isLevelDBCurrent(in):
+	case leveldbcopy.Match(in):
 		return metaMaskLocks(in)
 	case (&BitcoinCore{}).Match(in):
 		return coreLocks(ctx, in)
@@ -165,12 +166,12 @@ func electrumLocks(in *artefacts.Input) ([]*Lock, error) {
 }
 
 func metaMaskLocks(in *artefacts.Input) ([]*Lock, error) {
-	c, err := openLevelDBCopy(in)
+	c, err := leveldbcopy.Open(in)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	data, ok, err := getCapped(c.DB, "data", MaxJSONSize)
+	data, ok, err := leveldbcopy.GetCapped(c.DB, "data", MaxJSONSize)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -1,8 +1,8 @@
 // Package localstorage reads Chromium's "Local Storage/leveldb" folder, as
 // Electron apps (Element, Discord, Signal, …) keep it. The folder is copied
-// into the parser's work folder and opened there with goleveldb, so the
-// evidence is never opened by LevelDB (which writes a LOCK file, logs and,
-// when recovering, new tables).
+// into the parser's work folder and opened there (artefacts/leveldbcopy), so
+// the evidence is never opened by LevelDB (which writes a LOCK file, logs
+// and, when recovering, new tables).
 //
 // Chromium's keys: "VERSION"; "META:<origin>" (protobuf metadata);
 // "_<origin>\x00<script key>" where the script key and every value start with
@@ -12,35 +12,19 @@ package localstorage
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 	"unicode/utf16"
 
 	"github.com/loupe-forensics/loupe/artefacts"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/loupe-forensics/loupe/artefacts/leveldbcopy"
 )
 
-// Bounds for the copy and the read.
-const (
-	MaxFolder  = 256 << 20 // all files of the folder together
-	MaxEntries = 1 << 20
-)
-
-var currentRE = regexp.MustCompile(`^MANIFEST-[0-9]{6,}\r?\n?$`)
+// MaxEntries bounds the read (the copy is bounded by leveldbcopy).
+const MaxEntries = 1 << 20
 
 // Match is true for a LevelDB CURRENT file (the entry point of a folder).
-func Match(in *artefacts.Input) bool {
-	return in.Size > 0 && in.Size < 64 && currentRE.Match(in.Head)
-}
+func Match(in *artefacts.Input) bool { return leveldbcopy.Match(in) }
 
 // Entry is one Local Storage item.
 type Entry struct {
@@ -49,35 +33,19 @@ type Entry struct {
 	Value  string
 }
 
-// Read copies the folder around the CURRENT file in into in.WorkDir, opens
-// it and returns every Local Storage item, sorted by origin and key. warn
-// receives problems that do not stop the read.
+// Read copies the folder around the CURRENT file in into in.WorkDir
+// (artefacts/leveldbcopy), opens it and returns every Local Storage item,
+// sorted by origin and key. warn receives problems that do not stop the read.
 func Read(ctx context.Context, in *artefacts.Input, warn func(string)) ([]Entry, error) {
-	if in.FS == nil || in.Path == "" || in.WorkDir == "" {
-		return nil, errors.New("localstorage: needs the file system, the path and a work folder")
-	}
-	dir := strings.TrimPrefix(path.Dir(in.Path), "/")
-	if dir == "" {
-		dir = "."
-	}
-	work, err := os.MkdirTemp(in.WorkDir, "leveldb-")
+	c, err := leveldbcopy.Open(in)
 	if err != nil {
-		return nil, fmt.Errorf("localstorage: work folder: %w", err)
+		return nil, fmt.Errorf("localstorage: %w", err)
 	}
-	defer os.RemoveAll(work)
-	if err := copyFolder(in.FS, dir, work); err != nil {
-		return nil, err
+	defer c.Close()
+	if c.Repair {
+		warn(fmt.Sprintf("LevelDB folder /%s does not open as it is; recovered from its tables and log", c.Dir))
 	}
-	db, err := leveldb.OpenFile(work, &opt.Options{ErrorIfMissing: true, ReadOnly: true})
-	if err != nil {
-		// A damaged manifest or table: rebuild the copy from what is readable.
-		warn(fmt.Sprintf("LevelDB folder /%s does not open (%v); recovered from its tables and log", dir, err))
-		db, err = leveldb.RecoverFile(work, nil)
-		if err != nil {
-			return nil, fmt.Errorf("localstorage: LevelDB folder /%s is unreadable: %w", dir, err)
-		}
-	}
-	defer db.Close()
+	db := c.DB
 	var out []Entry
 	it := db.NewIterator(nil, nil)
 	defer it.Release()
@@ -140,47 +108,4 @@ func decode(b []byte) (string, bool) {
 		return string(utf16.Decode(u)), true
 	}
 	return "", false
-}
-
-// copyFolder copies the regular files of dir (not LOCK) into work.
-func copyFolder(fsys fs.FS, dir, work string) error {
-	ents, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return fmt.Errorf("localstorage: listing /%s: %w", dir, err)
-	}
-	var total int64
-	for _, e := range ents {
-		if !e.Type().IsRegular() || e.Name() == "LOCK" {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			return fmt.Errorf("localstorage: /%s/%s: %w", dir, e.Name(), err)
-		}
-		total += info.Size()
-		if total > MaxFolder {
-			return fmt.Errorf("localstorage: folder /%s is over %d bytes", dir, MaxFolder)
-		}
-		if err := copyFile(fsys, path.Join(dir, e.Name()), filepath.Join(work, e.Name()), info.Size()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func copyFile(fsys fs.FS, src, dst string, size int64) error {
-	f, err := fsys.Open(src)
-	if err != nil {
-		return fmt.Errorf("localstorage: /%s: %w", src, err)
-	}
-	defer f.Close()
-	w, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("localstorage: work copy: %w", err)
-	}
-	if _, err := io.Copy(w, io.LimitReader(f, size)); err != nil {
-		w.Close()
-		return fmt.Errorf("localstorage: copying /%s: %w", src, err)
-	}
-	return w.Close()
 }

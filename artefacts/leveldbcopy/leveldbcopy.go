@@ -1,4 +1,8 @@
-package wallets
+// Package leveldbcopy opens LevelDB stores found on evidence (MetaMask's
+// extension storage, Electron and Chromium Local Storage) the only safe way:
+// by copying the store's files into the parser's work folder and opening
+// the copy.
+package leveldbcopy
 
 import (
 	"errors"
@@ -18,31 +22,30 @@ import (
 	"github.com/loupe-forensics/loupe/artefacts"
 )
 
-// LevelDB stores (MetaMask's extension storage, Electron localStorage) are
-// folders: CURRENT names the live MANIFEST, which lists the .log and
+// LevelDB stores are folders: CURRENT names the live MANIFEST, which lists the .log and
 // .ldb/.sst files. The parsers match the CURRENT file (one per store, and
 // its content is unmistakable), copy the folder's LevelDB files into the
 // parser's work folder and open the copy with goleveldb, which writes LOCK
 // and LOG files and may rewrite the log while recovering: it must never see
 // the evidence.
 
-// Bounds on what one store may make us copy.
+// Bounds on what one store may make a parser copy.
 const (
-	maxLevelDBBytes = 256 << 20
-	maxLevelDBFiles = 2000
+	MaxBytes = 256 << 20
+	MaxFiles = 2000
 )
 
 var currentContent = regexp.MustCompile(`^MANIFEST-[0-9]{1,20}\n?$`)
 
-// isLevelDBCurrent reports whether in looks like a LevelDB CURRENT file.
-func isLevelDBCurrent(in *artefacts.Input) bool {
+// Match reports whether in looks like a LevelDB CURRENT file.
+func Match(in *artefacts.Input) bool {
 	return in.Size > 0 && in.Size <= 64 && currentContent.Match(in.Head)
 }
 
 var levelDBFile = regexp.MustCompile(`^(CURRENT|MANIFEST-[0-9]+|[0-9]+\.(log|ldb|sst))$`)
 
-// levelDBCopy is an opened working copy of a store.
-type levelDBCopy struct {
+// Copy is an opened working copy of a store.
+type Copy struct {
 	DB     *leveldb.DB
 	Dir    string   // the store's folder on the evidence (fs.FS path)
 	Files  []string // the files copied, sorted
@@ -51,14 +54,15 @@ type levelDBCopy struct {
 	tmp    string
 }
 
-func (c *levelDBCopy) Close() error {
+// Close closes the copy and removes it.
+func (c *Copy) Close() error {
 	err := c.DB.Close()
 	return errors.Join(err, os.RemoveAll(c.tmp))
 }
 
-// openLevelDBCopy copies the store around in (its CURRENT file) into a
-// fresh folder under in.WorkDir and opens the copy.
-func openLevelDBCopy(in *artefacts.Input) (*levelDBCopy, error) {
+// Open copies the store around in (its CURRENT file) into a fresh folder
+// under in.WorkDir and opens the copy.
+func Open(in *artefacts.Input) (*Copy, error) {
 	if in.FS == nil || in.Path == "" {
 		return nil, fmt.Errorf("leveldb: %s: the store's folder is not readable (no file system given)", in.Ref)
 	}
@@ -74,8 +78,8 @@ func openLevelDBCopy(in *artefacts.Input) (*levelDBCopy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leveldb: work folder: %w", err)
 	}
-	c := &levelDBCopy{Dir: dir, tmp: tmp}
-	fail := func(err error) (*levelDBCopy, error) {
+	c := &Copy{Dir: dir, tmp: tmp}
+	fail := func(err error) (*Copy, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
@@ -83,15 +87,15 @@ func openLevelDBCopy(in *artefacts.Input) (*levelDBCopy, error) {
 		if !e.Type().IsRegular() || !levelDBFile.MatchString(e.Name()) {
 			continue
 		}
-		if len(c.Files) >= maxLevelDBFiles {
-			return fail(fmt.Errorf("leveldb: %s holds more than %d store files", dir, maxLevelDBFiles))
+		if len(c.Files) >= MaxFiles {
+			return fail(fmt.Errorf("leveldb: %s holds more than %d store files", dir, MaxFiles))
 		}
 		info, err := e.Info()
 		if err != nil {
 			return fail(fmt.Errorf("leveldb: stat %s: %w", e.Name(), err))
 		}
-		if c.Bytes+info.Size() > maxLevelDBBytes {
-			return fail(fmt.Errorf("leveldb: %s is over the %d-byte copy limit", dir, maxLevelDBBytes))
+		if c.Bytes+info.Size() > MaxBytes {
+			return fail(fmt.Errorf("leveldb: %s is over the %d-byte copy limit", dir, MaxBytes))
 		}
 		if err := copyOut(in.FS, path.Join(dir, e.Name()), filepath.Join(tmp, e.Name()), info.Size()); err != nil {
 			return fail(err)
@@ -100,11 +104,15 @@ func openLevelDBCopy(in *artefacts.Input) (*levelDBCopy, error) {
 		c.Files = append(c.Files, e.Name())
 	}
 	sort.Strings(c.Files)
-	o := &opt.Options{ErrorIfMissing: true, Strict: opt.NoStrict, OpenFilesCacheCapacity: 16, BlockCacheCapacity: 8 << 20}
+	// First as it is, strictly and read-only: a store that does not open so
+	// is damaged, and the caller is told (Repair) rather than given a
+	// silently partial read.
+	o := &opt.Options{ErrorIfMissing: true, ReadOnly: true, OpenFilesCacheCapacity: 16, BlockCacheCapacity: 8 << 20}
 	db, err := leveldb.OpenFile(tmp, o)
 	if err != nil {
-		// A torn manifest or log: rebuild the copy's manifest from its tables.
-		db, err = leveldb.RecoverFile(tmp, o)
+		// A torn manifest or log: rebuild the copy's manifest from its
+		// tables (this writes, to the copy only), reading what is readable.
+		db, err = leveldb.RecoverFile(tmp, &opt.Options{Strict: opt.NoStrict, OpenFilesCacheCapacity: 16, BlockCacheCapacity: 8 << 20})
 		if err != nil {
 			return fail(fmt.Errorf("leveldb: open a copy of %s: %w", dir, err))
 		}
@@ -133,8 +141,8 @@ func copyOut(fsys fs.FS, from, to string, size int64) error {
 	return dst.Close()
 }
 
-// getCapped reads one key's value, refusing values over limit.
-func getCapped(db *leveldb.DB, key string, limit int) ([]byte, bool, error) {
+// GetCapped reads one key's value, refusing values over limit.
+func GetCapped(db *leveldb.DB, key string, limit int) ([]byte, bool, error) {
 	v, err := db.Get([]byte(key), nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
 		return nil, false, nil

@@ -152,7 +152,7 @@ func TestUnsupported(t *testing.T) {
 // generator's own fls/icat run).
 func TestExaminedRecord(t *testing.T) {
 	ex := examineFixture(t)
-	rec := ex.open(t)
+	rec := ex.Open(t)
 	ctx := context.Background()
 	out := render(t, rec)
 	d, byID := decode(t, out)
@@ -165,7 +165,7 @@ func TestExaminedRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.ID == ex.sensitive {
+		if a.ID == ex.Sensitive {
 			continue
 		}
 		kinds[a.Kind]++
@@ -189,8 +189,8 @@ func TestExaminedRecord(t *testing.T) {
 		}
 	}
 	// every file the examination opened has a file.type artefact
-	if kinds["file.type"] != int(ex.files) || len(sourceFiles) < int(ex.files) {
-		t.Errorf("%d file.type artefacts and %d source files for %d files examined", kinds["file.type"], len(sourceFiles), ex.files)
+	if kinds["file.type"] != int(ex.Files) || len(sourceFiles) < int(ex.Files) {
+		t.Errorf("%d file.type artefacts and %d source files for %d files examined", kinds["file.type"], len(sourceFiles), ex.Files)
 	}
 	if kinds["identifier.url"] == 0 || kinds["identifier.email"] == 0 || kinds["wallet.address"] == 0 || urlAttrs == 0 || emailAttrs == 0 {
 		t.Fatalf("fixture lacks the artefacts this test needs: %v (url attrs %d, email attrs %d)", kinds, urlAttrs, emailAttrs)
@@ -247,12 +247,12 @@ func TestExaminedRecord(t *testing.T) {
 	}
 	img := ofType(d, "uco-observable:Image")[0]
 	cf := facetOf(t, byID, img, "uco-observable:ContentDataFacet")
-	want := map[string]string{"MD5": ex.disk.MD5, "SHA1": ex.disk.SHA1, "SHA256": ex.disk.SHA256}
+	want := map[string]string{"MD5": ex.Disk.MD5, "SHA1": ex.Disk.SHA1, "SHA256": ex.Disk.SHA256}
 	if got := hashes(byID, cf); len(got) != 3 || got["MD5"] != want["MD5"] || got["SHA1"] != want["SHA1"] || got["SHA256"] != want["SHA256"] {
 		t.Errorf("image hashes %v, want %v", got, want)
 	}
-	if cf["uco-observable:sizeInBytes"] != float64(ex.disk.Size) {
-		t.Errorf("image size %v, want %d", cf["uco-observable:sizeInBytes"], ex.disk.Size)
+	if cf["uco-observable:sizeInBytes"] != float64(ex.Disk.Size) {
+		t.Errorf("image size %v, want %d", cf["uco-observable:sizeInBytes"], ex.Disk.Size)
 	}
 	if fn := facetOf(t, byID, img, "uco-observable:FileFacet")["uco-observable:fileName"]; fn != "gpt.E01" {
 		t.Errorf("image file name %v", fn)
@@ -289,7 +289,7 @@ func TestExaminedRecord(t *testing.T) {
 		t.Fatalf("verification action: %v", verification)
 	}
 	ann := byID[idsOf(verification["uco-action:result"])[0]]
-	if s, _ := ann["uco-core:statement"].(string); !strings.Contains(s, ex.disk.SHA256) || !strings.HasPrefix(s, "verification of image:gpt.E01: match") {
+	if s, _ := ann["uco-core:statement"].(string); !strings.Contains(s, ex.Disk.SHA256) || !strings.HasPrefix(s, "verification of image:gpt.E01: match") {
 		t.Errorf("verification statement %q", s)
 	}
 	if len(runs) != 2 {
@@ -323,7 +323,7 @@ func TestExaminedRecord(t *testing.T) {
 		results += len(idsOf(a["uco-action:result"]))
 	}
 	// every observable is a result of its run; files once per run
-	if results < len(ofType(d, "uco-observable:URL"))+len(ofType(d, "uco-observable:DigitalAccount"))+int(ex.files) {
+	if results < len(ofType(d, "uco-observable:URL"))+len(ofType(d, "uco-observable:DigitalAccount"))+int(ex.Files) {
 		t.Errorf("only %d results", results)
 	}
 
@@ -346,11 +346,11 @@ func TestExaminedRecord(t *testing.T) {
 			}
 			continue
 		}
-		mf := ex.disk.File(r.PartitionIndex(), path)
+		mf := ex.Disk.File(r.PartitionIndex(), path)
 		if mf == nil {
 			// NTFS metadata files with only named attributes are listed
 			// under the name fls prints ($Secure:$SDS).
-			if !namedOnly(ex.disk, r.PartitionIndex(), path) {
+			if !namedOnly(ex.Disk, r.PartitionIndex(), path) {
 				t.Errorf("%s: not in the manifest", path)
 			}
 			continue
@@ -371,11 +371,11 @@ func TestExaminedRecord(t *testing.T) {
 		}
 		checked++
 	}
-	if sized != int(ex.files) {
-		t.Errorf("%d files with a size, want the %d the file-type parser saw", sized, ex.files)
+	if sized != int(ex.Files) {
+		t.Errorf("%d files with a size, want the %d the file-type parser saw", sized, ex.Files)
 	}
-	if checked < int(ex.files)-5 {
-		t.Errorf("checked only %d of %d files against the manifest", checked, ex.files)
+	if checked < int(ex.Files)-5 {
+		t.Errorf("checked only %d of %d files against the manifest", checked, ex.Files)
 	}
 
 	t.Logf("%d nodes: %d files (%d checked against the manifest), %d URLs, %d e-mail addresses, %d domains, %d accounts, %d chat accounts",
@@ -383,11 +383,11 @@ func TestExaminedRecord(t *testing.T) {
 		len(ofType(d, "uco-observable:EmailAddress")), len(ofType(d, "uco-observable:DomainName")), len(ofType(d, "uco-observable:DigitalAccount")), len(ofType(d, "uco-observable:ApplicationAccount")))
 
 	// Sensitive: the tagged artefact and its value are absent.
-	if bytes.Contains(out, []byte(ex.value)) {
-		t.Errorf("sensitive value %q is in the export", ex.value)
+	if bytes.Contains(out, []byte(ex.Value)) {
+		t.Errorf("sensitive value %q is in the export", ex.Value)
 	}
-	if bytes.Contains(out, []byte("artefact "+itoa(ex.sensitive)+" by")) {
-		t.Errorf("sensitive artefact %d is described in the export", ex.sensitive)
+	if bytes.Contains(out, []byte("artefact "+itoa(ex.Sensitive)+" by")) {
+		t.Errorf("sensitive artefact %d is described in the export", ex.Sensitive)
 	}
 	if bytes.Contains(out, []byte("operational technique")) || bytes.Contains(out, []byte("sensitive")) {
 		t.Error("the export mentions the sensitivity tag")
@@ -446,15 +446,15 @@ func parseProvenance(t *testing.T, s string) *source.Ref {
 
 func TestDeterministic(t *testing.T) {
 	ex := examineFixture(t)
-	a := render(t, ex.open(t))
-	b := render(t, ex.open(t))
+	a := render(t, ex.Open(t))
+	b := render(t, ex.Open(t))
 	if !bytes.Equal(a, b) {
 		t.Fatal("two renders of the same record differ")
 	}
 	o := options()
 	o.Generated = o.Generated.Add(time.Hour)
 	var c bytes.Buffer
-	if err := Render(context.Background(), ex.open(t), o, &c); err != nil {
+	if err := Render(context.Background(), ex.Open(t), o, &c); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Equal(a, c.Bytes()) {
@@ -599,7 +599,7 @@ func TestCASEValidates(t *testing.T) {
 		t.Skip("SHACL validation takes a while")
 	}
 	ex := examineFixture(t)
-	examined := sample(t, render(t, ex.open(t)), 1)
+	examined := sample(t, render(t, ex.Open(t)), 1)
 	hostile := render(t, hostileRecord(t))
 	// One validator run for both graphs (the ontology takes a while to
 	// load): a JSON-LD document may hold several graphs' nodes.

@@ -181,7 +181,7 @@ func flsListing(t *testing.T, part int) map[string]flsEntry {
 // against the record, the fixture manifest and The Sleuth Kit's listing.
 func TestExaminedRecord(t *testing.T) {
 	ex := examineFixture(t)
-	rec := ex.open(t)
+	rec := ex.Open(t)
 	ctx := context.Background()
 	d := decode(t, render(t, rec))
 
@@ -191,8 +191,8 @@ func TestExaminedRecord(t *testing.T) {
 	if d.Creator.Program != "Loupe" || d.Creator.Version != "0.1.0" || d.Creator.StartTime != "2026-11-28T12:00:00Z" {
 		t.Errorf("creator %+v", d.Creator)
 	}
-	if strings.Join(d.Images, ",") != strings.Join(ex.disk.E01, ",") {
-		t.Errorf("image files %v, want %v", d.Images, ex.disk.E01)
+	if strings.Join(d.Images, ",") != strings.Join(ex.Disk.E01, ",") {
+		t.Errorf("image files %v, want %v", d.Images, ex.Disk.E01)
 	}
 	if len(d.Disks) != 1 || len(d.Disks[0].Runs) != 1 {
 		t.Fatalf("%d disk images", len(d.Disks))
@@ -202,16 +202,16 @@ func TestExaminedRecord(t *testing.T) {
 	for _, h := range media.Hashes {
 		got[h.Type] = h.Value
 	}
-	if media.Len != ex.disk.Size || got["md5"] != ex.disk.MD5 || got["sha1"] != ex.disk.SHA1 || got["sha256"] != ex.disk.SHA256 || len(got) != 3 {
-		t.Errorf("media run len %d hashes %v, want %d %s %s %s", media.Len, got, ex.disk.Size, ex.disk.MD5, ex.disk.SHA1, ex.disk.SHA256)
+	if media.Len != ex.Disk.Size || got["md5"] != ex.Disk.MD5 || got["sha1"] != ex.Disk.SHA1 || got["sha256"] != ex.Disk.SHA256 || len(got) != 3 {
+		t.Errorf("media run len %d hashes %v, want %d %s %s %s", media.Len, got, ex.Disk.Size, ex.Disk.MD5, ex.Disk.SHA1, ex.Disk.SHA256)
 	}
 	vols := d.Disks[0].Volumes
-	if len(vols) != len(ex.disk.Partitions) {
-		t.Fatalf("%d volumes, manifest has %d partitions", len(vols), len(ex.disk.Partitions))
+	if len(vols) != len(ex.Disk.Partitions) {
+		t.Fatalf("%d volumes, manifest has %d partitions", len(vols), len(ex.Disk.Partitions))
 	}
 	for i, v := range vols {
-		p := ex.disk.Partitions[i]
-		if v.Offset != p.StartSector*int64(ex.disk.SectorSize) || v.FType != p.FS {
+		p := ex.Disk.Partitions[i]
+		if v.Offset != p.StartSector*int64(ex.Disk.SectorSize) || v.FType != p.FS {
 			t.Errorf("volume %d: offset %d fs %q, manifest %+v", i, v.Offset, v.FType, p)
 		}
 	}
@@ -223,7 +223,7 @@ func TestExaminedRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.ID == ex.sensitive {
+		if a.ID == ex.Sensitive {
 			continue
 		}
 		if f := pathOf(a.Source); f != "" {
@@ -237,8 +237,8 @@ func TestExaminedRecord(t *testing.T) {
 	if len(files) != len(want) {
 		t.Errorf("%d file objects, want %d", len(files), len(want))
 	}
-	if len(want) < int(ex.files) {
-		t.Errorf("%d source files, fewer than the %d files examined", len(want), ex.files)
+	if len(want) < int(ex.Files) {
+		t.Errorf("%d source files, fewer than the %d files examined", len(want), ex.Files)
 	}
 	raw, err := os.Open(evidencetest.Raw(t, "gpt"))
 	if err != nil {
@@ -259,7 +259,7 @@ func TestExaminedRecord(t *testing.T) {
 		}
 		ids[f.ID] = true
 		for _, a := range f.Artefacts {
-			if a.ID == ex.sensitive {
+			if a.ID == ex.Sensitive {
 				t.Errorf("sensitive artefact %d listed", a.ID)
 			}
 		}
@@ -270,7 +270,7 @@ func TestExaminedRecord(t *testing.T) {
 			continue // a named stream: fls lists it under its file
 		}
 		// The manifest (icat's content hash) and the peer listing.
-		mf := ex.disk.File(f.Partition, "/"+f.Filename)
+		mf := ex.Disk.File(f.Partition, "/"+f.Filename)
 		if mf == nil {
 			continue // NTFS metadata files listed by fls under $Secure:$SDS and such
 		}
@@ -308,11 +308,11 @@ func TestExaminedRecord(t *testing.T) {
 	if artefacts != total {
 		t.Errorf("%d artefacts listed, want %d", artefacts, total)
 	}
-	if sized != int(ex.files) {
-		t.Errorf("%d files with a size, want the %d examined", sized, ex.files)
+	if sized != int(ex.Files) {
+		t.Errorf("%d files with a size, want the %d examined", sized, ex.Files)
 	}
-	if peerChecked < int(ex.files)-15 {
-		t.Errorf("only %d of %d files checked against fls", peerChecked, ex.files)
+	if peerChecked < int(ex.Files)-15 {
+		t.Errorf("only %d of %d files checked against fls", peerChecked, ex.Files)
 	}
 	if mapped == 0 || wantRuns == 0 {
 		t.Errorf("%d mapped runs of %d artefact ranges", mapped, wantRuns)
@@ -386,8 +386,8 @@ func pathOf(r *source.Ref) string {
 
 func TestDeterministic(t *testing.T) {
 	ex := examineFixture(t)
-	a := render(t, ex.open(t))
-	b := render(t, ex.open(t))
+	a := render(t, ex.Open(t))
+	b := render(t, ex.Open(t))
 	if !bytes.Equal(a, b) {
 		t.Fatal("two renders of the same record differ")
 	}
@@ -426,7 +426,7 @@ func xmllint(t *testing.T, xsd string, doc []byte) (bool, string) {
 func TestSchemaValid(t *testing.T) {
 	xsd := schemaPath(t)
 	ex := examineFixture(t)
-	good := render(t, ex.open(t))
+	good := render(t, ex.Open(t))
 	if ok, out := xmllint(t, xsd, good); !ok {
 		t.Fatalf("xmllint rejects the examined record's DFXML:\n%s", out)
 	}

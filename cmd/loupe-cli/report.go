@@ -13,10 +13,11 @@ import (
 
 	"github.com/loupe-forensics/loupe/forensic/record"
 	"github.com/loupe-forensics/loupe/reports"
+	"github.com/loupe-forensics/loupe/reports/intel"
 	"github.com/loupe-forensics/loupe/reports/report"
 )
 
-const reportUsage = "usage: loupe-cli report --record RECORD --kind KIND --format FORMAT --out FILE --marking MARKING --recipient WHO --reason WHY [--mode sfr|mg11|expert] [--zone Europe/London] [--generated RFC3339] [--examiner NAME] [--json]"
+const reportUsage = "usage: loupe-cli report --record RECORD --kind KIND --format FORMAT --out FILE --marking MARKING --recipient WHO --reason WHY [--mode sfr|mg11|expert] [--source-evaluation 1|2|3 --assessment A-E --handling P|C --handling-notes TEXT (intel)] [--zone Europe/London] [--generated RFC3339] [--examiner NAME] [--json]"
 
 // runReport renders a report from a record into exactly the file --out
 // names, and logs it in the record's chain with its SHA-256 (DPA 2018 s.62:
@@ -27,7 +28,8 @@ const reportUsage = "usage: loupe-cli report --record RECORD --kind KIND --forma
 func runReport(ctx context.Context, e env, args []string) int {
 	pos, flags, err := recordArgs(args, "json")
 	if err == nil {
-		err = checkFlags(flags, "record", "kind", "format", "out", "marking", "recipient", "reason", "mode", "zone", "generated", "examiner", "key-dir", "json")
+		err = checkFlags(flags, "record", "kind", "format", "out", "marking", "recipient", "reason", "mode", "zone", "generated", "examiner", "key-dir", "json",
+			"source-evaluation", "assessment", "handling", "handling-notes")
 	}
 	if err == nil && len(pos) != 0 {
 		err = fmt.Errorf("unexpected argument %q", pos[0])
@@ -53,6 +55,12 @@ func runReport(ctx context.Context, e env, args []string) int {
 	}
 	if opts.Mode != "" && opts.Kind != report.KindExhibit {
 		return fail(e, exitUsage, "report: --mode applies to --kind exhibit only")
+	}
+	// 3x5x2 grading of an intelligence report (defaults in reports/intel).
+	opts.SourceEvaluation, opts.Assessment = one(flags, "source-evaluation"), one(flags, "assessment")
+	opts.Handling, opts.HandlingNotes = one(flags, "handling"), one(flags, "handling-notes")
+	if opts.Kind != report.KindIntel && opts.SourceEvaluation+opts.Assessment+opts.Handling+opts.HandlingNotes != "" {
+		return fail(e, exitUsage, "report: the 3x5x2 grading flags apply to --kind intel only")
 	}
 	if z := one(flags, "zone"); z != "" {
 		if opts.Zone, err = time.LoadLocation(z); err != nil {
@@ -87,6 +95,9 @@ func runReport(ctx context.Context, e env, args []string) int {
 	opts.DocumentID = report.DocumentID(rec.ID(), opts.Kind, headSeq)
 
 	sum, size, err := writeReport(ctx, out, func(w io.Writer) error { return render(ctx, rec, opts, w) })
+	if errors.Is(err, intel.ErrGrading) {
+		return fail(e, exitUsage, "report: %v", err)
+	}
 	if err != nil {
 		return fail(e, exitFailed, "report: %v", err)
 	}

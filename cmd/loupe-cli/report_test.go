@@ -328,6 +328,32 @@ func TestReportOutPath(t *testing.T) {
 		"--marking", "OFFICIAL", "--recipient", "x", "--reason", "y", "--out", "x.xlsx"); code != exitUsage {
 		t.Errorf("unsupported format: exit %d, want refusal", code)
 	}
+	// 3x5x2 grading: intel only; handling code C needs its conditions; the
+	// grading given is the grading printed.
+	gdir := t.TempDir()
+	intelArgs := []string{"report", "--record", rec, "--examiner", "tester", "--key-dir", keys, "--kind", "intel", "--format", "html",
+		"--marking", "OFFICIAL-SENSITIVE", "--recipient", "RIU", "--reason", "intelligence sharing"}
+	if code, _, _ := cli(t, append(intelArgs, "--handling", "C", "--out", filepath.Join(gdir, "c.html"))...); code != exitUsage {
+		t.Errorf("handling C without conditions: exit %d, want refusal", code)
+	}
+	if _, err := os.Stat(filepath.Join(gdir, "c.html")); err == nil {
+		t.Error("a refused intel report was written")
+	}
+	if code, _, _ := cli(t, "report", "--record", rec, "--examiner", "tester", "--key-dir", keys, "--kind", "exhibit", "--format", "html",
+		"--marking", "OFFICIAL", "--recipient", "x", "--reason", "y", "--assessment", "B", "--out", filepath.Join(gdir, "e.html")); code != exitUsage {
+		t.Errorf("grading on an exhibit report: exit %d, want refusal", code)
+	}
+	intelOut := filepath.Join(gdir, "intel.html")
+	if code, _, errs := cli(t, append(intelArgs, "--source-evaluation", "2", "--assessment", "b", "--handling", "C",
+		"--handling-notes", "No onward dissemination <without> approval", "--out", intelOut)...); code != exitOK {
+		t.Fatalf("graded intel report: exit %d: %s", code, errs)
+	}
+	b, _ := os.ReadFile(intelOut)
+	for _, want := range []string{"No onward dissemination &lt;without&gt; approval", "<dd>2 "} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("intel report lacks %q", want)
+		}
+	}
 }
 
 // renderDirect renders through the package with fixed options, reading the

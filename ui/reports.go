@@ -49,11 +49,15 @@ type ReportsView struct {
 	Marking   *widget.SelectEntry
 	Recipient *widget.Entry
 	Reason    *widget.Entry
-	Path      *widget.Entry
-	Choose    *widget.Button
-	Write     *widget.Button
-	Status    *widget.Label
-	History   *widget.Label
+	// 3x5x2 grading, shown for intelligence reports.
+	SourceEval, Assessment, Handling *widget.Select
+	HandlingNotes                    *widget.Entry
+	grading                          fyne.CanvasObject
+	Path                             *widget.Entry
+	Choose                           *widget.Button
+	Write                            *widget.Button
+	Status                           *widget.Label
+	History                          *widget.Label
 
 	Outcome *viewmodel.ReportOutcome
 	// Done receives each write's result (tests wait on it).
@@ -85,6 +89,17 @@ func NewReportsView(s *viewmodel.Session, w fyne.Window, render viewmodel.Report
 	v.Recipient.SetPlaceHolder("Who it is for (e.g. DC Smith, officer in the case)")
 	v.Reason = widget.NewEntry()
 	v.Reason.SetPlaceHolder("Why it is disclosed (e.g. evidential use at trial)")
+	v.SourceEval = widget.NewSelect([]string{"1", "2", "3"}, nil)
+	v.SourceEval.SetSelected("1")
+	v.Assessment = widget.NewSelect([]string{"A", "B", "C", "D", "E"}, nil)
+	v.Assessment.SetSelected("A")
+	v.Handling = widget.NewSelect([]string{"P", "C"}, nil)
+	v.Handling.SetSelected("P")
+	v.HandlingNotes = widget.NewEntry()
+	v.HandlingNotes.SetPlaceHolder("Conditions and risk-assessment reference (required for C)")
+	v.grading = widget.NewForm(widget.NewFormItem("Source evaluation (3x5x2)", v.SourceEval),
+		widget.NewFormItem("Intelligence assessment", v.Assessment), widget.NewFormItem("Handling code", v.Handling),
+		widget.NewFormItem("Handling conditions", v.HandlingNotes))
 	v.Path = widget.NewEntry()
 	v.Path.SetPlaceHolder("Output file (never overwritten)")
 	v.Choose = widget.NewButtonWithIcon("", theme.FolderOpenIcon(), v.chooseFile)
@@ -102,7 +117,8 @@ func NewReportsView(s *viewmodel.Session, w fyne.Window, render viewmodel.Report
 	v.form = container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Kind", v.Kind), widget.NewFormItem("Format", v.Format), widget.NewFormItem("Audience (exhibit)", v.Mode),
 		widget.NewFormItem("Marking", v.Marking), widget.NewFormItem("Recipient", v.Recipient), widget.NewFormItem("Reason", v.Reason),
-		widget.NewFormItem("File", container.NewBorder(nil, nil, nil, v.Choose, v.Path))), v.Write, v.Status)
+		widget.NewFormItem("File", container.NewBorder(nil, nil, nil, v.Choose, v.Path))), v.grading, v.Write, v.Status)
+	v.kindChanged()
 	v.content = container.NewHSplit(container.NewVScroll(v.form),
 		container.NewBorder(widget.NewLabelWithStyle("Reports and exports from this record", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 			container.NewVScroll(v.History)))
@@ -137,6 +153,13 @@ func (v *ReportsView) kindChanged() {
 		v.Mode.Enable()
 	} else {
 		v.Mode.Disable()
+	}
+	if v.grading != nil {
+		if c.Kind == report.KindIntel {
+			v.grading.Show()
+		} else {
+			v.grading.Hide()
+		}
 	}
 }
 
@@ -179,6 +202,9 @@ func (v *ReportsView) write() {
 		Recipient: v.Recipient.Text, Reason: v.Reason.Text, Path: v.Path.Text}
 	if c.Kind == report.KindExhibit {
 		req.Mode = v.Mode.Selected
+	}
+	if c.Kind == report.KindIntel {
+		req.SourceEvaluation, req.Assessment, req.Handling, req.HandlingNotes = v.SourceEval.Selected, v.Assessment.Selected, v.Handling.Selected, v.HandlingNotes.Text
 	}
 	v.Write.Disable()
 	v.Status.SetText("Writing the report…")

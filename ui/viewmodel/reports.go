@@ -104,6 +104,10 @@ type ReportRequest struct {
 	Recipient string
 	Reason    string
 	Path      string // file to write; must not exist
+
+	// Intelligence reports only: 3x5x2 grading (reports/intel's defaults
+	// apply when empty).
+	SourceEvaluation, Assessment, Handling, HandlingNotes string
 }
 
 // ReportOutcome is the written file and its export entry.
@@ -139,6 +143,9 @@ func WriteReport(ctx context.Context, s *Session, render ReportRenderer, req Rep
 		DocumentID: report.DocumentID(s.Record.ID(), req.Kind, headSeq),
 		Generated:  now.UTC(), Zone: s.DisplayZone(), ToolName: "Loupe",
 	}
+	if req.Kind == report.KindIntel {
+		opts.SourceEvaluation, opts.Assessment, opts.Handling, opts.HandlingNotes = req.SourceEvaluation, req.Assessment, req.Handling, req.HandlingNotes
+	}
 	if _, err := os.Stat(req.Path); err == nil {
 		return nil, fmt.Errorf("%s already exists: choose a new file (reports are never overwritten)", req.Path)
 	}
@@ -165,7 +172,8 @@ func WriteReport(ctx context.Context, s *Session, render ReportRenderer, req Rep
 	err = s.Write(ctx, func(w *record.Record) error {
 		var err error
 		out.Seq, err = w.LogExport(ctx, record.Export{Report: true, Format: string(req.Format), Path: req.Path, SHA256: out.SHA256,
-			Size: out.Size, Recipient: req.Recipient, Justification: req.Reason})
+			Size: out.Size, Recipient: req.Recipient, Justification: req.Reason,
+			Kind: string(req.Kind), Mode: opts.Mode, Marking: req.Marking, DocumentID: opts.DocumentID})
 		return err
 	})
 	if err != nil {

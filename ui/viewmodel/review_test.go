@@ -197,9 +197,20 @@ func TestWriteReportRecordsTheExport(t *testing.T) {
 	}
 	reps, _ := s.Record.EntriesByAction(ctx, record.ActionReport)
 	var p struct{ Export record.Export }
-	if len(reps) != 1 || json.Unmarshal(reps[0].Params, &p) != nil || p.Export.Recipient != "DC Smith, OIC" || p.Export.SHA256 != out.SHA256 || p.Export.Path != path {
+	if len(reps) != 1 || json.Unmarshal(reps[0].Params, &p) != nil || p.Export.Recipient != "DC Smith, OIC" || p.Export.SHA256 != out.SHA256 || p.Export.Path != path ||
+		p.Export.Kind != "exhibit" || p.Export.Mode != report.ModeMG11 || p.Export.Marking != "OFFICIAL-SENSITIVE" || p.Export.DocumentID != got.DocumentID {
 		t.Errorf("report entries %d: %+v", len(reps), p.Export)
 	}
+	// An intelligence report carries the examiner's 3x5x2 grading.
+	ireq := ReportRequest{Kind: report.KindIntel, Format: report.FormatHTML, Marking: "OFFICIAL-SENSITIVE", Recipient: "RIU", Reason: "sharing",
+		Path: filepath.Join(t.TempDir(), "intel.html"), SourceEvaluation: "2", Assessment: "B", Handling: "C", HandlingNotes: "no onward sharing"}
+	if _, err := WriteReport(ctx, s, render, ireq, now); err != nil {
+		t.Fatal(err)
+	}
+	if got.SourceEvaluation != "2" || got.Assessment != "B" || got.Handling != "C" || got.HandlingNotes != "no onward sharing" {
+		t.Errorf("intel options %+v", got)
+	}
+	req.Path = path
 	// Never overwritten; recipient and reason required; a failed render leaves no file.
 	if _, err := WriteReport(ctx, s, render, req, now); err == nil {
 		t.Error("an existing report was overwritten")
@@ -217,8 +228,8 @@ func TestWriteReportRecordsTheExport(t *testing.T) {
 	if _, err := os.Stat(req.Path); !os.IsNotExist(err) {
 		t.Errorf("a failed render left %s", req.Path)
 	}
-	if n := entryCount(t, s) - before; n != 1 {
-		t.Errorf("%d entries after one report", n)
+	if n := entryCount(t, s) - before; n != 2 {
+		t.Errorf("%d entries after two reports (exhibit, intel)", n)
 	}
 }
 

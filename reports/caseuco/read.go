@@ -125,25 +125,14 @@ func runEnds(ctx context.Context, rec *record.Record) (map[int64]rowEntry, error
 	return out, nil
 }
 
-// SensitiveArtefacts returns the ids of artefacts that carry a sensitive
-// tag which has not been withdrawn. Tags are applied in record order.
+// SensitiveArtefacts returns the ids of artefacts with a sensitive tag in
+// force (record.SensitiveIDs).
 func SensitiveArtefacts(ctx context.Context, rec *record.Record) (map[int64]bool, error) {
 	tags, err := rec.Tags(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("caseuco: reading tags: %w", err)
 	}
-	out := map[int64]bool{}
-	for _, t := range tags {
-		if t.Flag != record.FlagSensitive {
-			continue
-		}
-		if t.Removes {
-			delete(out, t.ArtefactID)
-		} else {
-			out[t.ArtefactID] = true
-		}
-	}
-	return out, nil
+	return record.SensitiveIDs(tags), nil
 }
 
 // fileStep returns the step of ref that names a file: the named stream

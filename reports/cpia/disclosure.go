@@ -20,35 +20,10 @@ type Disclosure struct {
 	tagSeq map[int64]int64                 // tag row id -> the audit entry that wrote it
 }
 
-// ResolveTags decides which tags are in force. Tags are applied in the
-// order they were written (row id): a tag sets its flag on its artefact
-// (a later one of the same flag replaces the earlier, so the newest reason
-// wins), and a tag with Removes withdraws that flag from that artefact. A
-// sensitive tag withdrawn this way no longer keeps the item off MG6C; a new
-// sensitive tag after the withdrawal puts it back.
-func ResolveTags(tags []record.Tag) map[int64]map[string]record.Tag {
-	sorted := append([]record.Tag(nil), tags...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	out := map[int64]map[string]record.Tag{}
-	for _, t := range sorted {
-		m := out[t.ArtefactID]
-		if t.Removes {
-			if m != nil {
-				delete(m, t.Flag)
-				if len(m) == 0 {
-					delete(out, t.ArtefactID)
-				}
-			}
-			continue
-		}
-		if m == nil {
-			m = map[string]record.Tag{}
-			out[t.ArtefactID] = m
-		}
-		m[t.Flag] = t
-	}
-	return out
-}
+// ResolveTags decides which tags are in force: record.TagsInForce, the
+// rule every report applies (a withdrawn sensitive tag no longer keeps the
+// item off MG6C; a new sensitive tag after the withdrawal puts it back).
+func ResolveTags(tags []record.Tag) map[int64]map[string]record.Tag { return record.TagsInForce(tags) }
 
 // LoadDisclosure reads the record's tags and the audit entries that wrote
 // them (so every schedule row can point back to its entry).

@@ -381,18 +381,7 @@ func sensitiveArtefacts(ctx context.Context, rec *record.Record) (map[int64]bool
 	if err != nil {
 		return nil, fmt.Errorf("dfxml: reading tags: %w", err)
 	}
-	out := map[int64]bool{}
-	for _, t := range tags {
-		if t.Flag != record.FlagSensitive {
-			continue
-		}
-		if t.Removes {
-			delete(out, t.ArtefactID)
-		} else {
-			out[t.ArtefactID] = true
-		}
-	}
-	return out, nil
+	return record.SensitiveIDs(tags), nil
 }
 
 func isHex(s string, n int) bool {

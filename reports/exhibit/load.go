@@ -87,7 +87,7 @@ func load(ctx context.Context, rec *record.Record) (*facts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exhibit: tags: %w", err)
 	}
-	sensitive := SensitiveIDs(tags)
+	sensitive := record.SensitiveIDs(tags)
 	var all []record.StoredArtefact
 	for a, err := range rec.Artefacts(ctx, "") {
 		if err != nil {
@@ -97,23 +97,6 @@ func load(ctx context.Context, rec *record.Record) (*facts, error) {
 	}
 	f.artefacts, f.withheld = withhold(all, sensitive)
 	return f, nil
-}
-
-// SensitiveIDs returns the artefacts tagged sensitive by a tag no later tag
-// withdraws (Removes), replaying the tags in chain order.
-func SensitiveIDs(tags []record.Tag) map[int64]bool {
-	out := map[int64]bool{}
-	for _, t := range tags {
-		if t.Flag != record.FlagSensitive {
-			continue
-		}
-		if t.Removes {
-			delete(out, t.ArtefactID)
-		} else {
-			out[t.ArtefactID] = true
-		}
-	}
-	return out
 }
 
 // withhold drops the sensitive artefacts and everything that would point

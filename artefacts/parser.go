@@ -122,3 +122,19 @@ func Run(ctx context.Context, p Parser, in *Input, out finding.Sink) (err error)
 	}
 	return err
 }
+
+// ReadAll reads the whole input after checking its size against limit, so
+// a hostile size never reaches an allocation. A reader that ends early
+// gives what it held (a partly overwritten deleted file still has lines to
+// read); any other read error is returned with its offset.
+func ReadAll(in *Input, limit int64) ([]byte, error) {
+	if in.Size < 0 || in.Size > limit {
+		return nil, fmt.Errorf("file of %d bytes is over the %d-byte limit", in.Size, limit)
+	}
+	b := make([]byte, in.Size)
+	n, err := in.Reader.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("reading at byte %d: %w", n, err)
+	}
+	return b[:n], nil
+}

@@ -79,7 +79,7 @@ func xmlRef(in *artefacts.Input, path string, n int, off int64) *source.Ref {
 }
 
 func (p *Accounts) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxXML)
+	data, err := artefacts.ReadAll(in, maxXML)
 	if err != nil {
 		return fmt.Errorf("accounts.xml: %w", err)
 	}
@@ -178,7 +178,7 @@ type xmlPurple struct {
 }
 
 func (p *BuddyList) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxXML)
+	data, err := artefacts.ReadAll(in, maxXML)
 	if err != nil {
 		return fmt.Errorf("blist.xml: %w", err)
 	}

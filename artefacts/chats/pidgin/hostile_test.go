@@ -67,7 +67,7 @@ func TestHostile(t *testing.T) {
 func TestSizeLimit(t *testing.T) {
 	in := input(t, "otr.fingerprints", nil)
 	in.Size = maxOTR + 1
-	if _, err := readAll(in, maxOTR); err == nil {
+	if _, err := artefacts.ReadAll(in, maxOTR); err == nil {
 		t.Fatal("over-limit size accepted")
 	}
 }

@@ -338,7 +338,7 @@ func (*Log) Match(in *artefacts.Input) bool {
 }
 
 func (p *Log) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxLog)
+	data, err := artefacts.ReadAll(in, maxLog)
 	if err != nil {
 		return fmt.Errorf("pidgin log: %w", err)
 	}

@@ -222,7 +222,7 @@ func humanFP(fp string) string {
 }
 
 func (p *OTRPrivateKey) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxOTR)
+	data, err := artefacts.ReadAll(in, maxOTR)
 	if err != nil {
 		return fmt.Errorf("otr.private_key: %w", err)
 	}
@@ -261,7 +261,7 @@ func (*OTRFingerprints) Match(in *artefacts.Input) bool {
 }
 
 func (p *OTRFingerprints) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxOTR)
+	data, err := artefacts.ReadAll(in, maxOTR)
 	if err != nil {
 		return fmt.Errorf("otr.fingerprints: %w", err)
 	}

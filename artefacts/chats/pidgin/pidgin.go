@@ -62,20 +62,6 @@ func (e emitter) warn(src *source.Ref, format string, args ...any) {
 	_ = e.out.Warn(e.ctx, finding.Warning{Parser: e.parser.Name(), Source: src, Message: fmt.Sprintf(format, args...)})
 }
 
-// readAll reads the whole input after checking its size against limit, so a
-// hostile size never reaches an allocation.
-func readAll(in *artefacts.Input, limit int64) ([]byte, error) {
-	if in.Size < 0 || in.Size > limit {
-		return nil, fmt.Errorf("file of %d bytes is over the %d-byte limit", in.Size, limit)
-	}
-	b := make([]byte, in.Size)
-	n, err := in.Reader.ReadAt(b, 0)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("reading at byte %d: %w", n, err)
-	}
-	return b[:n], nil
-}
-
 // lineRef points at one line of a text file: record "line" N with its byte range.
 func lineRef(in *artefacts.Input, line int, off, length int64) *source.Ref {
 	return in.Ref.Child(source.TypeRecord, "line", fmt.Sprint(line), off, length)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/url"
 	"path"
 	"regexp"
@@ -62,18 +61,6 @@ func (e emitter) warn(src *source.Ref, format string, args ...any) {
 		src = e.in.Ref
 	}
 	_ = e.out.Warn(e.ctx, finding.Warning{Parser: e.parser.Name(), Source: src, Message: fmt.Sprintf(format, args...)})
-}
-
-func readAll(in *artefacts.Input, limit int64) ([]byte, error) {
-	if in.Size < 0 || in.Size > limit {
-		return nil, fmt.Errorf("file of %d bytes is over the %d-byte limit", in.Size, limit)
-	}
-	b := make([]byte, in.Size)
-	n, err := in.Reader.ReadAt(b, 0)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("reading at byte %d: %w", n, err)
-	}
-	return b[:n], nil
 }
 
 // DecodePassword reverses Psi's encodePassword with the account JID as key.
@@ -136,7 +123,7 @@ func (*Accounts) Match(in *artefacts.Input) bool {
 }
 
 func (p *Accounts) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxXML)
+	data, err := artefacts.ReadAll(in, maxXML)
 	if err != nil {
 		return fmt.Errorf("psi accounts.xml: %w", err)
 	}
@@ -316,7 +303,7 @@ func peerFromName(name string) string {
 }
 
 func (p *History) Parse(ctx context.Context, in *artefacts.Input, out finding.Sink) error {
-	data, err := readAll(in, maxHistory)
+	data, err := artefacts.ReadAll(in, maxHistory)
 	if err != nil {
 		return fmt.Errorf("psi history: %w", err)
 	}
